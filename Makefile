@@ -1,0 +1,139 @@
+# Almanac: one Makefile for everything.
+#   make            build build/almanac-sensor (and the other programs)
+#   make test       install missing packages, build, run unit tests under
+#                   ASan/UBSan, fuzz-corpus replay and integration tests
+#   make bench      benchmarks (figures on stdout)
+#   make fuzz       run each libFuzzer target for FUZZ_SECONDS
+#   make demo       the two-minute tour
+#   make install    PREFIX=/usr/local DESTDIR=
+# Variables: SAN=address,undefined builds into build/san; WERROR=0 relaxes;
+# V=1 shows the commands.
+
+CC      ?= cc
+PREFIX  ?= /usr/local
+WERROR  ?= 1
+SAN     ?=
+ifeq ($(SAN),)
+BUILD   ?= build
+OPT     ?= -O2
+else
+BUILD   ?= build/san
+OPT     ?= -O1
+endif
+
+WARN    = -Wall -Wextra -Wshadow -Wconversion -Wstrict-prototypes \
+          -Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wundef -Wvla
+ifeq ($(WERROR),1)
+WARN   += -Werror
+endif
+CFLAGS  ?= $(OPT) -g
+ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 $(WARN) $(CFLAGS) \
+          -Icommon -MMD -MP -fno-strict-aliasing
+ifneq ($(SAN),)
+ALL_CFLAGS += -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDSAN   = -fsanitize=$(SAN)
+endif
+LIBS_SENSOR = -lpcap -lnng -lmsgpackc -lmbedtls -lmbedx509 -lmbedcrypto -lpthread
+LIBS_AGG    = -lnng -lmsgpackc -lleveldb -lmbedtls -lmbedx509 -lmbedcrypto -lpthread
+PYTHON  = /usr/bin/python3
+
+COMMON_SRC := $(wildcard common/*.c)
+SENSOR_SRC := $(filter-out sensor/main.c,$(wildcard sensor/*.c))
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
+
+COMMON_LIB := $(BUILD)/libpdcommon.a
+SENSOR_LIB := $(BUILD)/libsensor.a
+PROGS      := $(BUILD)/almanac-sensor
+UNIT_BINS  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+REPLAY_BINS := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/replay/%)
+
+.PHONY: all test unit integration fuzz-replay fuzz bench demo install clean deps-build deps-test
+.DEFAULT_GOAL := all
+
+all: $(PROGS)
+
+# Only tests reach into program folders; common/ never includes them.
+$(BUILD)/obj/tests/%.o: ALL_CFLAGS += -Isensor -Iaggregator
+
+ifeq ($(V),1)
+Q =
+else
+Q = @
+endif
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC $(BUILD)/$<")
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(COMMON_LIB): $(COMMON_SRC:%.c=$(BUILD)/obj/%.o)
+	@rm -f $@
+	$(Q)ar rcs $@ $^
+
+$(SENSOR_LIB): $(SENSOR_SRC:%.c=$(BUILD)/obj/%.o)
+	@rm -f $@
+	$(Q)ar rcs $@ $^
+
+$(BUILD)/almanac-sensor: $(BUILD)/obj/sensor/main.o $(SENSOR_LIB) $(COMMON_LIB)
+	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(LIBS_SENSOR)
+
+# Unit tests link both program libraries: each test only pulls what it uses.
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(SENSOR_LIB) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ -lcmocka $(LIBS_SENSOR)
+
+# Fuzz targets with a replay main(): run their corpora inside make test.
+$(BUILD)/replay/%: $(BUILD)/obj/tests/fuzz/%.o $(BUILD)/obj/tests/fuzz/replay/replay_main.o $(SENSOR_LIB) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(LIBS_SENSOR)
+
+deps-build:
+	@sh mk/deps.sh build
+deps-test:
+	@sh mk/deps.sh test
+
+unit: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
+
+fuzz-replay: $(REPLAY_BINS)
+	@set -e; for t in $(REPLAY_BINS); do n=$$(basename $$t); \
+		echo "== $$n corpus"; $$t tests/fuzz/corpus/$${n#fuzz_}; done
+
+integration:
+	$(PYTHON) -m pytest -q -p no:cacheprovider tests/integration $(PYTEST_ARGS)
+
+test: deps-test
+	$(MAKE) all
+	$(MAKE) SAN=address,undefined all unit fuzz-replay
+	ALMANAC_BIN=$(CURDIR)/build/san $(MAKE) integration
+
+FUZZ_SECONDS ?= 60
+fuzz: deps-test
+	$(MAKE) CC=clang SAN=fuzzer-no-link,address,undefined BUILD=build/fuzz \
+		$(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/obj/tests/fuzz/%.o) \
+		build/fuzz/libsensor.a build/fuzz/libpdcommon.a
+	@set -e; for f in $(FUZZ_SRC:tests/fuzz/%.c=%); do \
+		clang -fsanitize=fuzzer,address,undefined -o build/fuzz/$$f \
+			build/fuzz/obj/tests/fuzz/$$f.o build/fuzz/libsensor.a \
+			build/fuzz/libpdcommon.a $(LIBS_SENSOR); \
+		mkdir -p build/fuzz/corpus/$${f#fuzz_}; \
+		build/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+			-rss_limit_mb=1024 build/fuzz/corpus/$${f#fuzz_} tests/fuzz/corpus/$${f#fuzz_}; \
+	done
+
+bench: all
+	@sh mk/deps.sh bench
+	$(PYTHON) tests/bench/bench_sensor.py --build $(BUILD)
+
+demo: deps-build all
+	@sh mk/demo.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

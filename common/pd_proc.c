@@ -1,0 +1,84 @@
+#define _GNU_SOURCE /* setresuid, setresgid */
+#include "pd_proc.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pd_err.h"
+
+static struct pd_sigflags *pd_flags;
+
+static void pd_on_signal(int sig)
+{
+	if (!pd_flags)
+		return;
+	if (sig == SIGTERM || sig == SIGINT)
+		pd_flags->stop = 1;
+	else if (sig == SIGUSR1)
+		pd_flags->report = 1;
+	else if (sig == SIGHUP)
+		pd_flags->reload = 1;
+}
+
+int pd_proc_signals(struct pd_sigflags *f)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = pd_on_signal;
+	sigemptyset(&sa.sa_mask);
+	pd_flags = f;
+	int sigs[] = { SIGTERM, SIGINT, SIGUSR1, SIGHUP };
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (sigaction(sigs[i], &sa, NULL) < 0)
+			return -errno;
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+int pd_proc_drop_privileges(const char *user, const char **why)
+{
+	if (geteuid() != 0)
+		return 0;
+	errno = 0;
+	struct passwd *pw = getpwnam(user);
+	if (!pw) {
+		*why = "no such user";
+		return errno ? -errno : PD_ENOTFOUND;
+	}
+	if (pw->pw_uid == 0) {
+		*why = "user is root";
+		return PD_ECONFIG;
+	}
+	gid_t gid = pw->pw_gid;
+	uid_t uid = pw->pw_uid;
+	if (setgroups(1, &gid) < 0) {
+		*why = "setgroups";
+		return -errno;
+	}
+	if (setresgid(gid, gid, gid) < 0) {
+		*why = "setresgid";
+		return -errno;
+	}
+	if (setresuid(uid, uid, uid) < 0) {
+		*why = "setresuid";
+		return -errno;
+	}
+	if (setuid(0) == 0 || geteuid() == 0) {
+		*why = "root could be regained";
+		return PD_EAUTH;
+	}
+	return 0;
+}
+
+uint64_t pd_random_u64(void)
+{
+	uint64_t v;
+	if (getrandom(&v, sizeof(v), 0) == (ssize_t)sizeof(v))
+		return v;
+	return (uint64_t)time(NULL) * 6364136223846793005ull ^ (uint64_t)(unsigned)getpid();
+}

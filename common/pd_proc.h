@@ -1,0 +1,31 @@
+/*
+ * pd_proc: process plumbing: dropping root, signal flags, randomness.
+ */
+#ifndef PD_PROC_H
+#define PD_PROC_H
+
+#include <signal.h>
+#include <stdint.h>
+
+/* Flags set by the signal handlers installed with pd_proc_signals(). */
+struct pd_sigflags {
+	volatile sig_atomic_t stop;   /* SIGTERM, SIGINT */
+	volatile sig_atomic_t report; /* SIGUSR1 */
+	volatile sig_atomic_t reload; /* SIGHUP */
+};
+
+/* Installs handlers that only set flags in f (one process-wide instance). */
+int pd_proc_signals(struct pd_sigflags *f);
+
+/*
+ * When running as root, switches to user (and its primary group, with no
+ * supplementary groups) for good and checks root cannot be regained. A
+ * no-op returning 0 when not root. Returns 0 or a negative code; *why
+ * names the failing step.
+ */
+int pd_proc_drop_privileges(const char *user, const char **why);
+
+/* 64 random bits from the kernel (getrandom); falls back to time and pid. */
+uint64_t pd_random_u64(void);
+
+#endif

@@ -1,0 +1,183 @@
+#include "sensor.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "capture.h"
+#include "decode.h"
+#include "dnsobs.h"
+#include "fold.h"
+#include "link.h"
+#include "output.h"
+#include "pd_err.h"
+#include "pd_log.h"
+#include "pd_proc.h"
+#include "stats.h"
+
+#define SENSOR_BATCH 4096
+#define SENSOR_WAIT_MS 200
+
+struct sensor {
+	const struct sensor_conf *conf;
+	struct sensor_stats st;
+	struct capture *cap;
+	struct decode *dec;
+	struct dnsobs *obs;
+	struct fold *fold;
+	struct output *out;
+	int64_t win_start_s;
+	int win_open;
+	struct pd_sigflags sig;
+};
+
+static void sensor_emit(void *ctx, const struct pd_obs *o)
+{
+	struct sensor *s = ctx;
+	if (o->flags & PD_OBS_NXDOMAIN)
+		STAT_INC(&s->st, negative_emitted);
+	else
+		STAT_INC(&s->st, observations_emitted);
+	output_obs(s->out, o);
+}
+
+static void sensor_flush(void *ctx)
+{
+	struct sensor *s = ctx;
+	fold_flush(s->fold, sensor_emit, s);
+	output_flush(s->out);
+}
+
+static void sensor_frame(void *ctx, const struct pcap_pkthdr *h, const uint8_t *frame)
+{
+	struct sensor *s = ctx;
+	int64_t ts = (int64_t)h->ts.tv_sec;
+	if (!s->win_open) {
+		s->win_start_s = ts;
+		s->win_open = 1;
+	} else if (ts - s->win_start_s >= (int64_t)s->conf->flush_interval_s) {
+		sensor_flush(s);
+		s->win_start_s = ts;
+	}
+	decode_frame(s->dec, frame, h->caplen, h->len, ts);
+}
+
+static void sensor_report(struct sensor *s, const char *heading)
+{
+	capture_drops(s->cap, &s->st.v[ST_pcap_drop], &s->st.v[ST_pcap_ifdrop]);
+	stats_print(&s->st, stderr, heading);
+}
+
+static int sensor_open(struct sensor *s, const struct sensor_conf *c)
+{
+	char err[512];
+	uint64_t seed = pd_random_u64();
+	struct capture_opts co = { .file = c->read_file, .iface = c->iface, .filter = c->filter,
+		.ports = c->ports, .nports = c->nports, .promisc = c->promisc,
+		.buffer_bytes = c->buffer_bytes };
+	struct decode_limits lim = { .frag_datagrams = (unsigned)c->frag_datagrams,
+		.frag_bytes = c->frag_bytes, .frag_timeout_s = (unsigned)c->reasm_timeout_s,
+		.tcp_streams = (unsigned)c->tcp_streams, .tcp_bytes = c->tcp_bytes,
+		.tcp_timeout_s = (unsigned)c->reasm_timeout_s };
+
+	s->conf = c;
+	s->cap = capture_open(&co, err, sizeof(err));
+	if (!s->cap) {
+		log_warnx("capture: %s", err);
+		return -1;
+	}
+	if (!link_supported(capture_dlt(s->cap))) {
+		log_warnx("capture: %s: link type %s is not supported", capture_source(s->cap),
+		          pcap_datalink_val_to_name(capture_dlt(s->cap)));
+		return -1;
+	}
+	s->out = output_open(c->output, c->sensor_id);
+	if (!s->out) {
+		log_warn("output: cannot open %s", c->output);
+		return -1;
+	}
+	s->fold = fold_new(c->max_tuples, c->fold_bytes, seed);
+	s->obs = s->fold ? dnsobs_new(s->fold, c->sections, &s->st, sensor_flush, s) : NULL;
+	s->dec = s->obs ? decode_new(capture_dlt(s->cap), c->ports, c->nports, &lim, seed ^ 0x5a5a,
+	                             s->obs, &s->st) : NULL;
+	if (!s->dec) {
+		log_warnx("sensor: out of memory for the fold window and reassembly");
+		return -1;
+	}
+	const char *why = "";
+	if (pd_proc_drop_privileges(c->user, &why) < 0) {
+		log_warnx("sensor: cannot switch to user %s: %s", c->user, why);
+		return -1;
+	}
+	return 0;
+}
+
+static void sensor_close(struct sensor *s)
+{
+	decode_free(s->dec);
+	dnsobs_free(s->obs);
+	fold_free(s->fold);
+	capture_close(s->cap);
+}
+
+static int sensor_loop(struct sensor *s)
+{
+	char err[512];
+	int live = capture_is_live(s->cap);
+	for (;;) {
+		if (s->sig.stop)
+			return 0;
+		if (s->sig.report) {
+			s->sig.report = 0;
+			sensor_report(s, "stats");
+		}
+		int n = capture_next(s->cap, SENSOR_BATCH, SENSOR_WAIT_MS, sensor_frame, s, err,
+		                     sizeof(err));
+		if (n == PD_ENOTFOUND)
+			return 0;
+		if (n < 0) {
+			log_warnx("capture: %s", err);
+			return live ? -1 : 0; /* a cut-off file: keep what was read */
+		}
+		if (live) {
+			int64_t now = (int64_t)time(NULL);
+			if (!s->win_open) {
+				s->win_start_s = now;
+				s->win_open = 1;
+			} else if (now - s->win_start_s >= (int64_t)s->conf->flush_interval_s) {
+				sensor_flush(s);
+				s->win_start_s = now;
+			}
+			decode_expire(s->dec, now);
+		}
+		if (output_error(s->out))
+			return -1;
+	}
+}
+
+int sensor_run(struct sensor_conf *conf)
+{
+	struct sensor s;
+	memset(&s, 0, sizeof(s));
+	pd_proc_signals(&s.sig);
+	if (sensor_open(&s, conf) < 0) {
+		output_close(s.out);
+		sensor_close(&s);
+		return 1;
+	}
+	log_info("reading %s (link type %s)%s", capture_source(s.cap),
+	         pcap_datalink_val_to_name(capture_dlt(s.cap)),
+	         capture_is_live(s.cap) ? ", capturing" : "");
+	int rc = sensor_loop(&s);
+	sensor_flush(&s);
+	int werr = output_close(s.out);
+	if (werr < 0) {
+		log_warnx("output: cannot write %s (%s)", conf->output, pd_strerror(werr));
+		rc = -1;
+	}
+	sensor_report(&s, "stats (final)");
+	sensor_close(&s);
+	return rc < 0 ? 1 : 0;
+}

@@ -1,0 +1,76 @@
+/*
+ * stats: the sensor's counters, one per reason anything is seen, dropped or
+ * evicted. The table below is the single list: names are printed in the
+ * summary (exit, SIGUSR1), shipped in health counters, and asserted by tests.
+ * Counters are plain uint64_t: the capture thread is the only writer.
+ */
+#ifndef SENSOR_STATS_H
+#define SENSOR_STATS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#define SENSOR_STATS(X) \
+	X(packets_seen) \
+	X(packets_not_ip) \
+	X(packets_not_dns) \
+	X(packets_short_capture) \
+	X(malformed_link) \
+	X(malformed_ip) \
+	X(malformed_udp) \
+	X(malformed_tcp) \
+	X(malformed_dns_short) \
+	X(malformed_dns_truncated) \
+	X(malformed_dns_pointer) \
+	X(malformed_dns_name_too_long) \
+	X(malformed_dns_label) \
+	X(malformed_dns_rdata) \
+	X(malformed_dns_other) \
+	X(frag_seen) \
+	X(frag_reassembled) \
+	X(frag_overlap) \
+	X(frag_evicted) \
+	X(frag_timeout) \
+	X(tcp_segments) \
+	X(tcp_messages) \
+	X(tcp_retransmitted_bytes) \
+	X(tcp_streams_evicted) \
+	X(tcp_streams_timeout) \
+	X(tcp_ooo_dropped) \
+	X(dns_queries) \
+	X(dns_responses) \
+	X(responses_noerror) \
+	X(responses_nxdomain) \
+	X(responses_truncated) \
+	X(responses_error) \
+	X(responses_not_query_opcode) \
+	X(rrs_folded) \
+	X(rrs_skipped_class) \
+	X(rrs_skipped_pseudo) \
+	X(rrs_out_of_bailiwick) \
+	X(observations_emitted) \
+	X(negative_emitted) \
+	X(fold_early_flushes) \
+	X(pcap_drop) \
+	X(pcap_ifdrop)
+
+enum sensor_stat {
+#define SENSOR_STAT_ENUM(n) ST_##n,
+	SENSOR_STATS(SENSOR_STAT_ENUM)
+#undef SENSOR_STAT_ENUM
+	ST__COUNT
+};
+
+struct sensor_stats {
+	uint64_t v[ST__COUNT];
+};
+
+extern const char *const sensor_stat_names[ST__COUNT];
+
+#define STAT_INC(st, name) ((st)->v[ST_##name]++)
+#define STAT_ADD(st, name, n) ((st)->v[ST_##name] += (uint64_t)(n))
+
+/* Writes "  name value" lines under a heading to f. */
+void stats_print(const struct sensor_stats *st, FILE *f, const char *heading);
+
+#endif
