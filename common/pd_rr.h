@@ -54,7 +54,10 @@ int pd_rr_has_names(uint16_t type);
  * PD_RR_CANON_MAX always suffices) and returns the canonical length, or a
  * negative PD_E* code: PD_EMALF when the rdata does not have the type's
  * shape, or the name errors of pd_dns (PD_ELOOP, PD_ENAME, PD_ELABEL,
- * PD_ETRUNC) for names inside it.
+ * PD_ETRUNC) for names inside it. A name whose own bytes run past the
+ * rdata end is PD_EMALF (only where its pointers lead is unbounded).
+ * PD_ETRUNC also when msg[off .. off+rdlen) is not inside the message,
+ * PD_ESPACE when cap is too small (shape errors are reported first).
  */
 int pd_rr_canon(uint16_t type, const uint8_t *msg, size_t msglen, size_t off,
                 size_t rdlen, uint8_t *out, size_t cap);
@@ -62,15 +65,19 @@ int pd_rr_canon(uint16_t type, const uint8_t *msg, size_t msglen, size_t off,
 /*
  * Writes canonical name (wire form) as presentation text into out (cap
  * bytes), NUL terminated: no trailing dot unless PD_RR_FQDN; root is ".".
- * Returns the text length or PD_ESPACE.
+ * Returns the text length, PD_ESPACE, or PD_EMALF when name[0..len) is not
+ * exactly one uncompressed name. On error out holds "" (if cap > 0).
  */
 int pd_rr_name_format(const uint8_t *name, size_t len, unsigned flags, char *out, size_t cap);
 
 /*
  * Writes the presentation of canonical rdata of the given type into out
  * (cap bytes), NUL terminated. Returns the text length, PD_ESPACE when cap
- * is too small, or PD_EMALF when rdata is not canonical for the type.
- * A cap of pd_rr_format_cap(rdlen) is always enough.
+ * is too small, or PD_EMALF when rdata is not canonical for the type
+ * (PD_EMALF wins over PD_ESPACE, so a retry with a bigger buffer is only
+ * made for rdata that will print). Never reads outside rdata[0..rdlen).
+ * On error out holds "" (if cap > 0). A cap of pd_rr_format_cap(rdlen) is
+ * always enough.
  */
 int pd_rr_format(uint16_t type, const uint8_t *rdata, size_t rdlen, unsigned flags,
                  char *out, size_t cap);
