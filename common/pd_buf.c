@@ -87,14 +87,26 @@ int pd_buf_addf(struct pd_buf *b, const char *fmt, ...)
 
 size_t pd_fmt_u64(char *out, uint64_t v)
 {
+	static const char pairs[201] =
+		"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+		"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+		"8081828384858687888990919293949596979899";
 	char tmp[24];
-	size_t n = 0;
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	for (size_t i = 0; i < n; i++)
-		out[i] = tmp[n - 1 - i];
+	size_t i = sizeof(tmp);
+	while (v >= 100) {
+		unsigned r = (unsigned)(v % 100);
+		v /= 100;
+		tmp[--i] = pairs[r * 2 + 1];
+		tmp[--i] = pairs[r * 2];
+	}
+	if (v >= 10) {
+		tmp[--i] = pairs[v * 2 + 1];
+		tmp[--i] = pairs[v * 2];
+	} else {
+		tmp[--i] = (char)('0' + v);
+	}
+	size_t n = sizeof(tmp) - i;
+	memcpy(out, tmp + i, n);
 	return n;
 }
 
@@ -117,6 +129,11 @@ int pd_buf_add_i64(struct pd_buf *b, int64_t v)
 	return pd_buf_add(b, tmp, n);
 }
 
+/* 1 for bytes a JSON string can hold as they are. */
+static const uint8_t json_plain[256] = {
+	[0x20] = 1, [0x21] = 1, [0x23 ... 0x5b] = 1, [0x5d ... 0x7e] = 1,
+};
+
 int pd_buf_add_json_str(struct pd_buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -125,24 +142,31 @@ int pd_buf_add_json_str(struct pd_buf *b, const char *s, size_t n)
 	if (rc < 0)
 		return rc;
 	char *o = (char *)b->data + b->len;
+	const unsigned char *u = (const unsigned char *)s;
 	*o++ = '"';
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
+	size_t i = 0;
+	while (i < n) {
+		size_t run = i;
+		while (run < n && json_plain[u[run]])
+			run++;
+		memcpy(o, s + i, run - i);
+		o += run - i;
+		if (run == n)
+			break;
+		unsigned char c = u[run];
+		*o++ = '\\';
 		if (c == '"' || c == '\\') {
-			*o++ = '\\';
 			*o++ = (char)c;
-		} else if (c < 0x20 || c == 0x7f || c >= 0x80) {
+		} else {
 			/* Presentation text is ASCII; anything else is escaped so
 			 * the output is always valid JSON (and valid UTF-8). */
-			*o++ = '\\';
 			*o++ = 'u';
 			*o++ = '0';
 			*o++ = '0';
 			*o++ = hex[c >> 4];
 			*o++ = hex[c & 15];
-		} else {
-			*o++ = (char)c;
 		}
+		i = run + 1;
 	}
 	*o++ = '"';
 	b->len = (size_t)(o - (char *)b->data);

@@ -11,6 +11,28 @@ static inline uint8_t pd_lower(uint8_t c)
 }
 
 /*
+ * Lower-cases A-Z in place, eight bytes at a time. Safe on a whole wire
+ * name: length octets are at most 63, below 'A'.
+ */
+static void pd_lower_run(uint8_t *p, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x;
+		memcpy(&x, p + i, 8);
+		uint64_t low7 = x & ~high;
+		uint64_t ge_a = low7 + ones * (0x80 - 'A');     /* high bit: byte >= 'A' */
+		uint64_t gt_z = low7 + ones * (0x80 - 'Z' - 1); /* high bit: byte > 'Z' */
+		uint64_t upper = (ge_a ^ gt_z) & ~x & high;
+		x |= upper >> 2;
+		memcpy(p + i, &x, 8);
+	}
+	for (; i < n; i++)
+		p[i] = pd_lower(p[i]);
+}
+
+/*
  * Walks a name. Each pointer must point before the start of the run of
  * labels it ends, so every jump strictly moves backwards and the walk ends.
  */
@@ -26,8 +48,10 @@ static int pd_dns_name_walk(const uint8_t *msg, size_t len, size_t *pos, uint8_t
 		if (c == 0) {
 			if (olen + 1 > PD_DNS_NAME_MAX)
 				return PD_ENAME;
-			if (out)
+			if (out) {
 				out[olen] = 0;
+				pd_lower_run(out, olen);
+			}
 			olen++;
 			*pos = jumped ? after : p + 1;
 			return (int)olen;
@@ -52,11 +76,8 @@ static int pd_dns_name_walk(const uint8_t *msg, size_t len, size_t *pos, uint8_t
 			return PD_ETRUNC;
 		if (olen + 1 + c + 1 > PD_DNS_NAME_MAX)
 			return PD_ENAME;
-		if (out) {
-			out[olen] = c;
-			for (size_t i = 0; i < c; i++)
-				out[olen + 1 + i] = pd_lower(msg[p + 1 + i]);
-		}
+		if (out)
+			pd_copy_small(out + olen, msg + p, 1u + c);
 		olen += 1u + c;
 		p += 1u + c;
 	}
@@ -126,10 +147,18 @@ int pd_dns_next_rr(struct pd_dns_msg *m, struct pd_dns_rr *rr)
 	if (i >= an + ns + ar)
 		return 0;
 	rr->section = i < an ? PD_SEC_ANSWER : i < an + ns ? PD_SEC_AUTHORITY : PD_SEC_ADDITIONAL;
-	int rc = pd_dns_name_unpack(m->wire, m->len, &m->pos, rr->owner);
-	if (rc < 0)
-		return rc;
-	rr->owner_len = (uint8_t)rc;
+	if (m->qname_len && m->len - m->pos >= 2 && m->wire[m->pos] == 0xc0 &&
+	    m->wire[m->pos + 1] == PD_DNS_HDR_LEN) {
+		/* The usual owner: a pointer to the question name, already read. */
+		pd_copy_small(rr->owner, m->qname, m->qname_len);
+		rr->owner_len = m->qname_len;
+		m->pos += 2;
+	} else {
+		int rc = pd_dns_name_unpack(m->wire, m->len, &m->pos, rr->owner);
+		if (rc < 0)
+			return rc;
+		rr->owner_len = (uint8_t)rc;
+	}
 	if (m->len - m->pos < 10)
 		return PD_ETRUNC;
 	const uint8_t *p = m->wire + m->pos;
@@ -157,7 +186,7 @@ int pd_dns_name_is_sub(const uint8_t *a, size_t alen, const uint8_t *b, size_t b
 	return off < alen && alen - off == blen && memcmp(a + off, b, blen) == 0;
 }
 
-static int pd_hexdig(int c)
+static int pd_isdigit(int c)
 {
 	return c >= '0' && c <= '9';
 }
@@ -182,8 +211,8 @@ int pd_dns_name_from_text(const char *text, size_t tlen, uint8_t *out)
 			if (c == '\\') {
 				if (i >= tlen)
 					return PD_EMALF;
-				if (pd_hexdig(text[i])) {
-					if (i + 3 > tlen || !pd_hexdig(text[i + 1]) || !pd_hexdig(text[i + 2]))
+				if (pd_isdigit(text[i])) {
+					if (i + 3 > tlen || !pd_isdigit(text[i + 1]) || !pd_isdigit(text[i + 2]))
 						return PD_EMALF;
 					int v = (text[i] - '0') * 100 + (text[i + 1] - '0') * 10 + (text[i + 2] - '0');
 					if (v > 255)

@@ -125,7 +125,7 @@ static long dnsobs_collect(struct dnsobs *o, struct pd_dns_msg *m, size_t *zone_
 		pd_put_be16(key + 1, rr.type);
 		key[3] = rr.owner_len;
 		pd_put_be16(key + 4, (uint16_t)rc);
-		memcpy(key + PD_OBS_KEY_HDR, rr.owner, rr.owner_len);
+		pd_copy_small(key + PD_OBS_KEY_HDR, rr.owner, rr.owner_len);
 		uint32_t klen = (uint32_t)(PD_OBS_KEY_HDR + rr.owner_len + (size_t)rc);
 		rec[0] = rr.section;
 		memcpy(rec + 1, &klen, 4);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "capture.h"
 #include "decode.h"
@@ -107,10 +108,13 @@ static int sensor_open(struct sensor *s, const struct sensor_conf *c)
 		return -1;
 	}
 	const char *why = "";
+	int was_root = geteuid() == 0;
 	if (pd_proc_drop_privileges(c->user, &why) < 0) {
 		log_warnx("sensor: cannot switch to user %s: %s", c->user, why);
 		return -1;
 	}
+	if (was_root)
+		log_info("switched to user %s (uid %u)", c->user, (unsigned)geteuid());
 	return 0;
 }
 
