@@ -53,7 +53,9 @@ static char *pd_out_reserve(struct pd_out *o, size_t n)
 static void pd_out_mem(struct pd_out *o, const void *s, size_t n)
 {
 	char *p = pd_out_reserve(o, n);
-	if (p)
+	if (p && n <= 64)
+		pd_copy_small((uint8_t *)p, s, n); /* numbers, labels: no rep movs */
+	else if (p)
 		memcpy(p, s, n);
 }
 
@@ -198,6 +200,12 @@ static void pd_out_label_byte(struct pd_out *o, uint8_t b)
 	}
 }
 
+/* Label bytes that print as themselves (0x21..0x7e but . \\ " ( ) ; @ $). */
+static const uint8_t pd_label_plain[256] = {
+	[0x21] = 1, [0x23] = 1, [0x25 ... 0x27] = 1, [0x2a ... 0x2d] = 1,
+	[0x2f ... 0x3a] = 1, [0x3c ... 0x3f] = 1, [0x41 ... 0x5b] = 1, [0x5d ... 0x7e] = 1,
+};
+
 /* Prints a name that pd_rr_name_len accepted. */
 static void pd_out_name(struct pd_out *o, const uint8_t *p, unsigned flags)
 {
@@ -208,8 +216,18 @@ static void pd_out_name(struct pd_out *o, const uint8_t *p, unsigned flags)
 	for (size_t i = 0; p[i] != 0 && !o->err; i += 1u + p[i]) {
 		if (i)
 			pd_out_c(o, '.');
-		for (size_t k = 1; k <= p[i]; k++)
-			pd_out_label_byte(o, p[i + k]);
+		const uint8_t *l = p + i + 1;
+		size_t n = p[i], k = 0;
+		while (k < n && pd_label_plain[l[k]])
+			k++;
+		if (k == n && o->cap - o->len > n) {
+			/* The usual label: nothing to escape. */
+			pd_copy_small((uint8_t *)o->buf + o->len, l, n);
+			o->len += n;
+			continue;
+		}
+		for (k = 0; k < n; k++)
+			pd_out_label_byte(o, l[k]);
 	}
 	if (flags & PD_RR_FQDN)
 		pd_out_c(o, '.');

@@ -15,7 +15,10 @@ struct capture {
 	/* libpcap's counters are 32-bit and wrap; keep 64-bit totals. */
 	uint32_t last_drop, last_ifdrop;
 	uint64_t drop, ifdrop;
+	char *iobuf; /* stdio buffer of a file capture */
 };
+
+#define CAPTURE_FILE_BUF (1u << 20)
 
 int capture_default_filter(const uint16_t *ports, size_t nports, char *out, size_t cap)
 {
@@ -92,6 +95,32 @@ static int capture_open_live(struct capture *c, const struct capture_opts *o, ch
 	return 0;
 }
 
+/*
+ * libpcap reads a file with two freads per packet through stdio's default
+ * 4 KiB buffer: one read(2) per few packets. A 1 MiB buffer makes that one
+ * per several thousand.
+ */
+static int capture_open_file(struct capture *c, const char *path, char *err, size_t errlen)
+{
+	char ebuf[PCAP_ERRBUF_SIZE] = "";
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return PD_ECONFIG;
+	}
+	c->iobuf = malloc(CAPTURE_FILE_BUF);
+	if (c->iobuf)
+		setvbuf(f, c->iobuf, _IOFBF, CAPTURE_FILE_BUF);
+	c->p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
+	if (!c->p) {
+		snprintf(err, errlen, "%s: %s", path, ebuf);
+		if (f != stdin)
+			fclose(f);
+		return PD_ECONFIG;
+	}
+	return 0;
+}
+
 struct capture *capture_open(const struct capture_opts *o, char *err, size_t errlen)
 {
 	struct capture *c = calloc(1, sizeof(*c));
@@ -105,13 +134,9 @@ struct capture *capture_open(const struct capture_opts *o, char *err, size_t err
 		snprintf(c->source, sizeof(c->source), "interface %s", o->iface);
 		rc = capture_open_live(c, o, err, errlen);
 	} else {
-		char ebuf[PCAP_ERRBUF_SIZE] = "";
 		snprintf(c->source, sizeof(c->source), "file %s", o->file);
-		c->p = pcap_open_offline_with_tstamp_precision(o->file, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
-		if (!c->p) {
-			snprintf(err, errlen, "%s: %s", o->file, ebuf);
-			rc = PD_ECONFIG;
-		} else if (o->filter) {
+		rc = capture_open_file(c, o->file, err, errlen);
+		if (rc == 0 && o->filter) {
 			rc = capture_filter(c, o->filter, err, errlen);
 		}
 	}
@@ -127,7 +152,8 @@ void capture_close(struct capture *c)
 	if (!c)
 		return;
 	if (c->p)
-		pcap_close(c->p);
+		pcap_close(c->p); /* closes the FILE too */
+	free(c->iobuf);
 	free(c);
 }
 

@@ -12,8 +12,23 @@
  * whose tuples need more than this is refused as malformed_dns_other. */
 #define DNSOBS_SCRATCH (1u << 20)
 
-/* Scratch record: [section u8][klen u32 native][key bytes] */
-#define REC_HDR 5
+/* Scratch record: [kind u8][klen u32][hash u64][key bytes], unaligned. */
+#define REC_HDR 13
+enum { REC_SKIP = 0, REC_FOLD = 1 };
+
+/*
+ * One message's tuples, parsed and hashed, waiting to be folded. Folding is
+ * one message behind parsing: the fold table's slots for a message are
+ * prefetched when it is parsed and touched when the next one is, which
+ * hides most of the table's cache misses.
+ */
+struct pending {
+	uint8_t *buf;
+	size_t used;
+	int64_t ts_s;
+	uint32_t stamp;
+	int live;
+};
 
 struct dnsobs {
 	struct fold *fold;
@@ -22,7 +37,8 @@ struct dnsobs {
 	dnsobs_full_fn full;
 	void *ctx;
 	uint32_t stamp;
-	uint8_t *scratch;
+	struct pending p[2];
+	int cur;
 };
 
 struct dnsobs *dnsobs_new(struct fold *fold, unsigned sections, struct sensor_stats *st,
@@ -31,9 +47,10 @@ struct dnsobs *dnsobs_new(struct fold *fold, unsigned sections, struct sensor_st
 	struct dnsobs *o = calloc(1, sizeof(*o));
 	if (!o)
 		return NULL;
-	o->scratch = malloc(DNSOBS_SCRATCH);
-	if (!o->scratch) {
-		free(o);
+	o->p[0].buf = malloc(DNSOBS_SCRATCH);
+	o->p[1].buf = malloc(DNSOBS_SCRATCH);
+	if (!o->p[0].buf || !o->p[1].buf) {
+		dnsobs_free(o);
 		return NULL;
 	}
 	o->fold = fold;
@@ -48,7 +65,8 @@ void dnsobs_free(struct dnsobs *o)
 {
 	if (!o)
 		return;
-	free(o->scratch);
+	free(o->p[0].buf);
+	free(o->p[1].buf);
 	free(o);
 }
 
@@ -64,42 +82,110 @@ static void dnsobs_malformed(struct dnsobs *o, int rc)
 	}
 }
 
-static void dnsobs_fold(struct dnsobs *o, const uint8_t *key, size_t klen, int64_t ts_s)
+static uint32_t rec_klen(const uint8_t *rec)
 {
-	if (fold_add(o->fold, key, klen, ts_s, o->stamp) == 0)
-		return;
-	STAT_INC(o->st, fold_early_flushes);
-	o->full(o->ctx);
-	(void)fold_add(o->fold, key, klen, ts_s, o->stamp); /* empty window: fits */
+	uint32_t klen;
+	memcpy(&klen, rec + 1, 4);
+	return klen;
 }
 
-static void dnsobs_negative(struct dnsobs *o, const struct pd_dns_msg *m, int64_t ts_s)
+/* Folds a pending message's records into the window. */
+static void dnsobs_commit(struct dnsobs *o, struct pending *p)
 {
-	uint8_t key[PD_OBS_KEY_HDR + PD_DNS_NAME_MAX];
+	for (size_t off = 0; off < p->used;) {
+		const uint8_t *rec = p->buf + off;
+		uint32_t klen = rec_klen(rec);
+		off += REC_HDR + klen;
+		if (rec[0] != REC_FOLD)
+			continue;
+		uint64_t h;
+		memcpy(&h, rec + 5, 8);
+		const uint8_t *key = rec + REC_HDR;
+		if (fold_add_hashed(o->fold, key, klen, h, p->ts_s, p->stamp) == 0)
+			continue;
+		STAT_INC(o->st, fold_early_flushes);
+		o->full(o->ctx);
+		(void)fold_add_hashed(o->fold, key, klen, h, p->ts_s, p->stamp); /* fits now */
+	}
+	p->live = 0;
+}
+
+void dnsobs_drain(struct dnsobs *o)
+{
+	for (int i = 0; i < 2; i++)
+		if (o->p[i].live)
+			dnsobs_commit(o, &o->p[i]);
+}
+
+/* Appends a record for key (built by the caller at the end of p->buf). */
+static void rec_close(struct pending *p, uint8_t kind, uint32_t klen)
+{
+	uint8_t *rec = p->buf + p->used;
+	rec[0] = kind;
+	memcpy(rec + 1, &klen, 4);
+	p->used += REC_HDR + klen;
+}
+
+static int dnsobs_negative(struct pending *p, const struct pd_dns_msg *m)
+{
 	struct pd_obs ob = { .name = m->qname, .name_len = m->qname_len, .type = m->qtype,
 		.flags = PD_OBS_NXDOMAIN };
 	if (m->qname_len == 0)
-		return;
-	int klen = pd_obs_key_pack(&ob, key, sizeof(key));
-	if (klen > 0)
-		dnsobs_fold(o, key, (size_t)klen, ts_s);
+		return 0;
+	int klen = pd_obs_key_pack(&ob, p->buf + REC_HDR, DNSOBS_SCRATCH - REC_HDR);
+	if (klen < 0)
+		return klen;
+	rec_close(p, REC_FOLD, (uint32_t)klen);
+	return 0;
 }
 
-/* Pass 1: parses and canonicalizes every needed RR into the scratch area.
- * Returns the bytes used, or a negative PD_E* code. */
-static long dnsobs_collect(struct dnsobs *o, struct pd_dns_msg *m, size_t *zone_off)
+static unsigned dnsobs_last_section(unsigned sections)
 {
-	unsigned last = o->sections & DNSOBS_ADDITIONAL ? PD_SEC_ADDITIONAL
-	              : o->sections & DNSOBS_AUTHORITY ? PD_SEC_AUTHORITY : PD_SEC_ANSWER;
+	return sections & DNSOBS_ADDITIONAL ? PD_SEC_ADDITIONAL
+	     : sections & DNSOBS_AUTHORITY ? PD_SEC_AUTHORITY : PD_SEC_ANSWER;
+}
+
+/* Writes one RR's tuple key at the end of p->buf; returns its length. */
+static int dnsobs_key(struct pending *p, const struct pd_dns_msg *m, const struct pd_dns_rr *rr)
+{
+	size_t room = DNSOBS_SCRATCH - p->used;
+	if (room < (size_t)REC_HDR + PD_OBS_KEY_HDR + rr->owner_len)
+		return PD_ELIMIT;
+	uint8_t *key = p->buf + p->used + REC_HDR;
+	uint8_t *rd = key + PD_OBS_KEY_HDR + rr->owner_len;
+	size_t rdcap = room - REC_HDR - PD_OBS_KEY_HDR - rr->owner_len;
+	if (rdcap > 65535)
+		rdcap = 65535;
+	int rc = pd_rr_canon(rr->type, m->wire, m->len, rr->rdata_off, rr->rdlen, rd, rdcap);
+	if (rc < 0)
+		return rc == PD_ESPACE ? PD_ELIMIT : rc;
+	key[0] = 0;
+	pd_put_be16(key + 1, rr->type);
+	key[3] = rr->owner_len;
+	pd_put_be16(key + 4, (uint16_t)rc);
+	pd_copy_small(key + PD_OBS_KEY_HDR, rr->owner, rr->owner_len);
+	return PD_OBS_KEY_HDR + rr->owner_len + rc;
+}
+
+/*
+ * Parses and canonicalizes every needed RR into p. Authority RRs are read
+ * (as REC_SKIP) even when not recorded, to find the bailiwick: the deepest
+ * NS/SOA owner at or above the question name. Returns its record offset
+ * plus 1 (0: none), or a negative PD_E* code.
+ */
+static long dnsobs_collect(struct dnsobs *o, struct pending *p, struct pd_dns_msg *m)
+{
+	unsigned last = dnsobs_last_section(o->sections);
 	struct pd_dns_rr rr;
-	size_t used = 0, zone_len = 0;
+	size_t zone_len = 0;
+	long zone = 0;
 	int rc;
 
-	*zone_off = 0;
 	while ((rc = pd_dns_next_rr(m, &rr)) == 1) {
 		if (rr.section > last)
 			break;
-		if (!(o->sections & (1u << (rr.section - 1))) && rr.section != PD_SEC_AUTHORITY)
+		int wanted = (o->sections >> (rr.section - 1)) & 1;
+		if (!wanted && rr.section != PD_SEC_AUTHORITY)
 			continue;
 		if (rr.type == PD_T_OPT || rr.type == PD_T_TSIG || rr.type == PD_T_TKEY) {
 			STAT_INC(o->st, rrs_skipped_pseudo);
@@ -109,108 +195,122 @@ static long dnsobs_collect(struct dnsobs *o, struct pd_dns_msg *m, size_t *zone_
 			STAT_INC(o->st, rrs_skipped_class);
 			continue;
 		}
-		uint8_t *rec = o->scratch + used;
-		size_t room = DNSOBS_SCRATCH - used;
-		if (room < (size_t)REC_HDR + PD_OBS_KEY_HDR + rr.owner_len)
-			return PD_ELIMIT;
-		uint8_t *key = rec + REC_HDR;
-		uint8_t *rd = key + PD_OBS_KEY_HDR + rr.owner_len;
-		size_t rdcap = room - REC_HDR - PD_OBS_KEY_HDR - rr.owner_len;
-		if (rdcap > 65535)
-			rdcap = 65535;
-		rc = pd_rr_canon(rr.type, m->wire, m->len, rr.rdata_off, rr.rdlen, rd, rdcap);
-		if (rc < 0)
-			return rc == PD_ESPACE ? PD_ELIMIT : rc;
-		key[0] = 0;
-		pd_put_be16(key + 1, rr.type);
-		key[3] = rr.owner_len;
-		pd_put_be16(key + 4, (uint16_t)rc);
-		pd_copy_small(key + PD_OBS_KEY_HDR, rr.owner, rr.owner_len);
-		uint32_t klen = (uint32_t)(PD_OBS_KEY_HDR + rr.owner_len + (size_t)rc);
-		rec[0] = rr.section;
-		memcpy(rec + 1, &klen, 4);
-		/* The bailiwick: the deepest NS/SOA owner at or above the qname. */
+		int klen = dnsobs_key(p, m, &rr);
+		if (klen < 0)
+			return klen;
 		if (rr.section == PD_SEC_AUTHORITY && (rr.type == PD_T_NS || rr.type == PD_T_SOA) &&
 		    rr.owner_len > zone_len &&
 		    pd_dns_name_is_sub(m->qname, m->qname_len, rr.owner, rr.owner_len)) {
 			zone_len = rr.owner_len;
-			*zone_off = used + REC_HDR + PD_OBS_KEY_HDR;
+			zone = (long)p->used + 1;
 		}
-		used += REC_HDR + klen;
+		rec_close(p, wanted ? (uint8_t)(REC_FOLD | rr.section << 1) : REC_SKIP,
+		          (uint32_t)klen);
 	}
-	return rc < 0 ? rc : (long)used;
+	return rc < 0 ? rc : zone;
 }
 
-/* Pass 2: folds the accepted records. */
-static void dnsobs_commit(struct dnsobs *o, size_t used, size_t zone_off, int64_t ts_s)
+/* Applies the bailiwick to authority/additional records, then hashes and
+ * prefetches what will be folded. */
+static void dnsobs_prepare(struct dnsobs *o, struct pending *p, long zone)
 {
-	const uint8_t *zone = zone_off ? o->scratch + zone_off : NULL;
-	size_t zone_len = zone ? zone[-PD_OBS_KEY_HDR + 3] : 0;
-
-	for (size_t off = 0; off < used;) {
-		const uint8_t *rec = o->scratch + off;
-		uint32_t klen;
-		memcpy(&klen, rec + 1, 4);
+	const uint8_t *zname = NULL;
+	size_t zlen = 0;
+	if (zone > 0) {
+		const uint8_t *zkey = p->buf + zone - 1 + REC_HDR;
+		zname = zkey + PD_OBS_KEY_HDR;
+		zlen = zkey[3];
+	}
+	for (size_t off = 0; off < p->used;) {
+		uint8_t *rec = p->buf + off;
+		uint32_t klen = rec_klen(rec);
 		const uint8_t *key = rec + REC_HDR;
 		off += REC_HDR + klen;
-		if (!(o->sections & (1u << (rec[0] - 1))))
-			continue; /* authority read only to find the bailiwick */
-		if (rec[0] != PD_SEC_ANSWER &&
-		    (!zone || !pd_dns_name_is_sub(key + PD_OBS_KEY_HDR, key[3], zone, zone_len))) {
+		if (rec[0] == REC_SKIP)
+			continue;
+		unsigned section = rec[0] >> 1;
+		if (section > PD_SEC_ANSWER &&
+		    (!zname || !pd_dns_name_is_sub(key + PD_OBS_KEY_HDR, key[3], zname, zlen))) {
 			STAT_INC(o->st, rrs_out_of_bailiwick);
+			rec[0] = REC_SKIP;
 			continue;
 		}
-		STAT_INC(o->st, rrs_folded);
-		dnsobs_fold(o, key, klen, ts_s);
+		rec[0] = REC_FOLD;
+		if (!(key[0] & PD_OBS_NXDOMAIN))
+			STAT_INC(o->st, rrs_folded);
+		uint64_t h = fold_hash(o->fold, key, klen);
+		memcpy(rec + 5, &h, 8);
+		fold_prefetch(o->fold, h);
 	}
+}
+
+/* Header checks that need no parsing; returns the rcode to record, or -1. */
+static int dnsobs_classify(struct dnsobs *o, const struct pd_dns_hdr *h)
+{
+	if (!(h->flags & PD_DNS_QR)) {
+		STAT_INC(o->st, dns_queries);
+		return -1;
+	}
+	STAT_INC(o->st, dns_responses);
+	if (PD_DNS_OPCODE(h->flags) != 0) {
+		STAT_INC(o->st, responses_not_query_opcode);
+		return -1;
+	}
+	if (h->flags & PD_DNS_TC) {
+		STAT_INC(o->st, responses_truncated);
+		return -1;
+	}
+	unsigned rcode = PD_DNS_RCODE(h->flags);
+	if (rcode != PD_RCODE_NOERROR && rcode != PD_RCODE_NXDOMAIN) {
+		STAT_INC(o->st, responses_error);
+		return -1;
+	}
+	return (int)rcode;
 }
 
 void dnsobs_message(struct dnsobs *o, const uint8_t *msg, size_t len, int64_t ts_s)
 {
 	struct pd_dns_msg m;
-	int rc = pd_dns_parse_header(&m.hdr, msg, len);
-	if (rc < 0) {
+	if (pd_dns_parse_header(&m.hdr, msg, len) < 0) {
 		STAT_INC(o->st, malformed_dns_short);
 		return;
 	}
-	if (!(m.hdr.flags & PD_DNS_QR)) {
-		STAT_INC(o->st, dns_queries);
+	int rcode = dnsobs_classify(o, &m.hdr);
+	if (rcode < 0)
 		return;
-	}
-	STAT_INC(o->st, dns_responses);
-	if (PD_DNS_OPCODE(m.hdr.flags) != 0) {
-		STAT_INC(o->st, responses_not_query_opcode);
-		return;
-	}
-	if (m.hdr.flags & PD_DNS_TC) {
-		STAT_INC(o->st, responses_truncated);
-		return;
-	}
-	unsigned rcode = PD_DNS_RCODE(m.hdr.flags);
-	if (rcode != PD_RCODE_NOERROR && rcode != PD_RCODE_NXDOMAIN) {
-		STAT_INC(o->st, responses_error);
-		return;
-	}
-	rc = pd_dns_parse(&m, msg, len);
+	int rc = pd_dns_parse(&m, msg, len);
 	if (rc < 0) {
 		dnsobs_malformed(o, rc);
 		return;
 	}
+	struct pending *p = &o->p[o->cur];
+	p->used = 0;
+	long zone = 0;
+	if (rcode == PD_RCODE_NXDOMAIN) {
+		rc = dnsobs_negative(p, &m);
+	} else {
+		zone = dnsobs_collect(o, p, &m);
+		rc = zone < 0 ? (int)zone : 0;
+	}
+	if (rc < 0) {
+		dnsobs_malformed(o, rc);
+		return;
+	}
+	if (rcode == PD_RCODE_NXDOMAIN)
+		STAT_INC(o->st, responses_nxdomain);
+	else
+		STAT_INC(o->st, responses_noerror);
 	if (++o->stamp == 0)
 		o->stamp = 1;
-	if (rcode == PD_RCODE_NXDOMAIN) {
-		STAT_INC(o->st, responses_nxdomain);
-		dnsobs_negative(o, &m, ts_s);
-		return;
-	}
-	size_t zone_off;
-	long used = dnsobs_collect(o, &m, &zone_off);
-	if (used < 0) {
-		dnsobs_malformed(o, (int)used);
-		return;
-	}
-	STAT_INC(o->st, responses_noerror);
-	dnsobs_commit(o, (size_t)used, zone_off, ts_s);
+	p->stamp = o->stamp;
+	p->ts_s = ts_s;
+	dnsobs_prepare(o, p, zone);
+	/* Fold the previous message now that this one's slots are on their way. */
+	struct pending *prev = &o->p[o->cur ^ 1];
+	if (prev->live)
+		dnsobs_commit(o, prev);
+	p->live = 1;
+	o->cur ^= 1;
 }
 
 int dnsobs_parse_sections(const char *text, unsigned *out)

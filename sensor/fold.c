@@ -107,9 +107,24 @@ static void fold_grow(struct fold *f)
 	f->mask = nmask;
 }
 
+uint64_t fold_hash(const struct fold *f, const uint8_t *key, size_t klen)
+{
+	return pd_hash(key, klen, f->seed);
+}
+
+void fold_prefetch(const struct fold *f, uint64_t hash)
+{
+	__builtin_prefetch(&f->slots[(size_t)hash & f->mask]);
+}
+
 int fold_add(struct fold *f, const uint8_t *key, size_t klen, int64_t ts_s, uint32_t stamp)
 {
-	uint64_t h = pd_hash(key, klen, f->seed);
+	return fold_add_hashed(f, key, klen, fold_hash(f, key, klen), ts_s, stamp);
+}
+
+int fold_add_hashed(struct fold *f, const uint8_t *key, size_t klen, uint64_t h,
+                    int64_t ts_s, uint32_t stamp)
+{
 	uint64_t tag = h & 0xffffffff00000000ull;
 	size_t i = (size_t)h & f->mask;
 

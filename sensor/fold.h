@@ -32,6 +32,15 @@ void fold_free(struct fold *f);
  */
 int fold_add(struct fold *f, const uint8_t *key, size_t klen, int64_t ts_s, uint32_t stamp);
 
+/*
+ * The same in two steps, so callers can hide the table's cache miss: hash
+ * and prefetch a key early, add it (with that hash) a little later.
+ */
+uint64_t fold_hash(const struct fold *f, const uint8_t *key, size_t klen);
+void fold_prefetch(const struct fold *f, uint64_t hash);
+int fold_add_hashed(struct fold *f, const uint8_t *key, size_t klen, uint64_t hash,
+                    int64_t ts_s, uint32_t stamp);
+
 /* Emits every entry, then empties the window. Returns the number emitted. */
 size_t fold_flush(struct fold *f, fold_emit_fn fn, void *ctx);
 

@@ -1,22 +1,24 @@
 #include "output.h"
 
 #include <errno.h>
-#include <stdio.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pd_buf.h"
 #include "pd_cof.h"
 
-#define OUTPUT_STDIO_BUF (1u << 20)
+/* Lines collect in one buffer and leave in large writes. */
+#define OUTPUT_CHUNK (256u * 1024u)
+#define OUTPUT_LINE_MAX (64u << 20)
 
 struct output {
-	FILE *f;
-	int is_stdout;
+	int fd;
+	int owns_fd;
 	int err;
-	char *sensor_id;
-	struct pd_buf line;
-	char *iobuf;
+	struct pd_buf pending;
+	struct pd_buf tail; /* ,"sensor_id":"..."}\n, escaped once */
 };
 
 struct output *output_open(const char *path, const char *sensor_id)
@@ -24,46 +26,65 @@ struct output *output_open(const char *path, const char *sensor_id)
 	struct output *out = calloc(1, sizeof(*out));
 	if (!out)
 		return NULL;
-	out->is_stdout = strcmp(path, "-") == 0;
-	out->f = out->is_stdout ? stdout : fopen(path, "w");
-	out->sensor_id = strdup(sensor_id);
-	out->iobuf = malloc(OUTPUT_STDIO_BUF);
-	if (!out->f || !out->sensor_id || !out->iobuf) {
-		int e = errno;
-		if (out->f && !out->is_stdout)
-			fclose(out->f);
-		free(out->sensor_id);
-		free(out->iobuf);
-		free(out);
-		errno = e;
+	if (strcmp(path, "-") == 0) {
+		out->fd = STDOUT_FILENO;
+	} else {
+		out->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		out->owns_fd = 1;
+		if (out->fd < 0) {
+			int e = errno;
+			free(out);
+			errno = e;
+			return NULL;
+		}
+	}
+	pd_buf_init(&out->pending, OUTPUT_CHUNK + OUTPUT_LINE_MAX);
+	pd_buf_init(&out->tail, 4096);
+	if (pd_cof_str_field(&out->tail, "sensor_id", sensor_id) < 0 ||
+	    pd_buf_add(&out->tail, "}\n", 2) < 0) {
+		output_close(out);
+		errno = ENAMETOOLONG;
 		return NULL;
 	}
-	setvbuf(out->f, out->iobuf, _IOFBF, OUTPUT_STDIO_BUF);
-	/* One line is bounded by the largest rdata's presentation. */
-	pd_buf_init(&out->line, 64u << 20);
 	return out;
+}
+
+static int output_write_all(struct output *out)
+{
+	size_t off = 0;
+	while (off < out->pending.len) {
+		ssize_t n = write(out->fd, out->pending.data + off, out->pending.len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (!out->err)
+				out->err = n < 0 ? -errno : -EIO;
+			break;
+		}
+		off += (size_t)n;
+	}
+	pd_buf_reset(&out->pending);
+	return out->err;
 }
 
 void output_obs(void *ctx, const struct pd_obs *o)
 {
 	struct output *out = ctx;
-	pd_buf_reset(&out->line);
-	if (pd_cof_begin(&out->line, o, 0) < 0 ||
-	    pd_cof_str_field(&out->line, "sensor_id", out->sensor_id) < 0 ||
-	    pd_cof_end(&out->line) < 0) {
+	size_t mark = out->pending.len;
+	if (pd_cof_begin(&out->pending, o, 0) < 0 ||
+	    pd_buf_add(&out->pending, out->tail.data, out->tail.len) < 0) {
+		out->pending.len = mark;
 		if (!out->err)
 			out->err = -ENOMEM;
 		return;
 	}
-	if (fwrite(out->line.data, 1, out->line.len, out->f) != out->line.len && !out->err)
-		out->err = -errno;
+	if (out->pending.len >= OUTPUT_CHUNK)
+		output_write_all(out);
 }
 
 int output_flush(struct output *out)
 {
-	if (fflush(out->f) != 0 && !out->err)
-		out->err = -errno;
-	return out->err;
+	return output_write_all(out);
 }
 
 int output_error(const struct output *out)
@@ -75,14 +96,11 @@ int output_close(struct output *out)
 {
 	if (!out)
 		return 0;
-	int rc = output_flush(out);
-	if (!out->is_stdout && fclose(out->f) != 0 && !rc)
+	int rc = output_write_all(out);
+	if (out->owns_fd && close(out->fd) < 0 && !rc)
 		rc = -errno;
-	pd_buf_fini(&out->line);
-	free(out->sensor_id);
-	/* stdout keeps using its buffer until exit: it stays allocated. */
-	if (!out->is_stdout)
-		free(out->iobuf);
+	pd_buf_fini(&out->pending);
+	pd_buf_fini(&out->tail);
 	free(out);
 	return rc;
 }

@@ -44,9 +44,17 @@ static void sensor_emit(void *ctx, const struct pd_obs *o)
 	output_obs(s->out, o);
 }
 
-static void sensor_flush(void *ctx)
+/* The window is full in the middle of folding a message: empty it. */
+static void sensor_window_full(void *ctx)
 {
 	struct sensor *s = ctx;
+	fold_flush(s->fold, sensor_emit, s);
+}
+
+/* The window ends: fold what is pending, hand everything to the sinks. */
+static void sensor_flush(struct sensor *s)
+{
+	dnsobs_drain(s->obs);
 	fold_flush(s->fold, sensor_emit, s);
 	output_flush(s->out);
 }
@@ -100,7 +108,7 @@ static int sensor_open(struct sensor *s, const struct sensor_conf *c)
 		return -1;
 	}
 	s->fold = fold_new(c->max_tuples, c->fold_bytes, seed);
-	s->obs = s->fold ? dnsobs_new(s->fold, c->sections, &s->st, sensor_flush, s) : NULL;
+	s->obs = s->fold ? dnsobs_new(s->fold, c->sections, &s->st, sensor_window_full, s) : NULL;
 	s->dec = s->obs ? decode_new(capture_dlt(s->cap), c->ports, c->nports, &lim, seed ^ 0x5a5a,
 	                             s->obs, &s->st) : NULL;
 	if (!s->dec) {

@@ -61,6 +61,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const u_char *pkt;
 	while (d && pcap_next_ex(p, &h, &pkt) == 1)
 		decode_frame(d, pkt, h->caplen, h->len, (int64_t)h->ts.tv_sec);
+	if (obs)
+		dnsobs_drain(obs);
 	if (r.fold)
 		fold_flush(r.fold, sink, &r);
 	decode_free(d);

@@ -48,6 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	}
 	dnsobs_message(obs, data, size, 1700000000);
+	dnsobs_drain(obs);
 	fold_flush(fold, sink, NULL);
 
 	if (size >= 2) {
