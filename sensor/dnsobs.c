@@ -204,7 +204,7 @@ static long dnsobs_collect(struct dnsobs *o, struct pending *p, struct pd_dns_ms
 			zone_len = rr.owner_len;
 			zone = (long)p->used + 1;
 		}
-		rec_close(p, wanted ? (uint8_t)(REC_FOLD | rr.section << 1) : REC_SKIP,
+		rec_close(p, (uint8_t)(wanted ? REC_FOLD | rr.section << 1 : REC_SKIP),
 		          (uint32_t)klen);
 	}
 	return rc < 0 ? rc : zone;
