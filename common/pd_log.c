@@ -16,6 +16,9 @@ void pd_log_init(const char *prog, int level)
 }
 
 static void pd_log_vwrite(int with_errno, int saved_errno, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
+static void pd_log_vwrite(int with_errno, int saved_errno, const char *fmt, va_list ap)
 {
 	char line[1024];
 	int n = snprintf(line, sizeof(line), "%s: ", pd_log_prog);

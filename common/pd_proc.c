@@ -32,10 +32,14 @@ int pd_proc_signals(struct pd_sigflags *f)
 	sa.sa_handler = pd_on_signal;
 	sigemptyset(&sa.sa_mask);
 	pd_flags = f;
+	/* Stop signals interrupt blocking calls so the program notices them;
+	 * report and reload let interrupted reads carry on (SA_RESTART). */
 	int sigs[] = { SIGTERM, SIGINT, SIGUSR1, SIGHUP };
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		sa.sa_flags = sigs[i] == SIGUSR1 || sigs[i] == SIGHUP ? SA_RESTART : 0;
 		if (sigaction(sigs[i], &sa, NULL) < 0)
 			return -errno;
+	}
 	signal(SIGPIPE, SIG_IGN);
 	return 0;
 }

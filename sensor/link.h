@@ -1,8 +1,10 @@
 /*
  * link: strips the link-layer header of a captured frame and finds the IP
  * packet inside. Supports Ethernet with any stack of 802.1Q / 802.1ad (QinQ)
- * tags, Linux cooked capture v1 and v2, raw IP (DLT_RAW, DLT_IPV4,
- * DLT_IPV6) and BSD loopback (DLT_NULL in either byte order, DLT_LOOP).
+ * tags and PPPoE sessions, Linux cooked capture v1 and v2, raw IP (DLT_RAW,
+ * DLT_IPV4, DLT_IPV6), BSD loopback (DLT_NULL in either byte order,
+ * DLT_LOOP), PPP (plain, HDLC-framed, with direction), Cisco HDLC and
+ * Linux NFLOG (-i nflog:GROUP).
  */
 #ifndef SENSOR_LINK_H
 #define SENSOR_LINK_H

@@ -59,10 +59,18 @@ static void sensor_flush(struct sensor *s)
 	output_flush(s->out);
 }
 
+static void sensor_report(struct sensor *s, const char *heading);
+
 static void sensor_frame(void *ctx, const struct pcap_pkthdr *h, const uint8_t *frame)
 {
 	struct sensor *s = ctx;
 	int64_t ts = (int64_t)h->ts.tv_sec;
+	/* Checked per frame too: reading a file from a pipe, one dispatch can
+	 * block for a long time between its packets. */
+	if (s->sig.report) {
+		s->sig.report = 0;
+		sensor_report(s, "stats");
+	}
 	if (!s->win_open) {
 		s->win_start_s = ts;
 		s->win_open = 1;
@@ -98,8 +106,9 @@ static int sensor_open(struct sensor *s, const struct sensor_conf *c)
 		return -1;
 	}
 	if (!link_supported(capture_dlt(s->cap))) {
-		log_warnx("capture: %s: link type %s is not supported", capture_source(s->cap),
-		          pcap_datalink_val_to_name(capture_dlt(s->cap)));
+		const char *name = pcap_datalink_val_to_name(capture_dlt(s->cap));
+		log_warnx("capture: %s: link type %d (%s) is not supported", capture_source(s->cap),
+		          capture_dlt(s->cap), name ? name : "unknown");
 		return -1;
 	}
 	s->out = output_open(c->output, c->sensor_id);
@@ -149,6 +158,8 @@ static int sensor_loop(struct sensor *s)
 		                     sizeof(err));
 		if (n == PD_ENOTFOUND)
 			return 0;
+		if (n < 0 && s->sig.stop)
+			return 0; /* a stop signal interrupted a read */
 		if (n < 0) {
 			log_warnx("capture: %s", err);
 			return live ? -1 : 0; /* a cut-off file: keep what was read */
