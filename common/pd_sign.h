@@ -1,6 +1,6 @@
 /*
- * pd_sign: batch signatures with mbedTLS 2.28 (DESIGN.md, "Identity"); the
- * only module that sees mbedTLS error codes.
+ * pd_sign: batch signatures with mbedTLS 2.28 (DESIGN.md, "Sensor ->
+ * aggregator wire", Identity); the only module that sees mbedTLS error codes.
  *
  * What is signed: SHA-256 over PD_SIGN_DOMAIN (the 16 bytes
  * "almanac-batch-v1" and a NUL) followed by the body bytes, so a signature
