@@ -26,7 +26,7 @@ void pd_buf_reset(struct pd_buf *b)
 	b->len = 0;
 }
 
-int pd_buf_reserve(struct pd_buf *b, size_t more)
+int pd_buf_grow(struct pd_buf *b, size_t more)
 {
 	if (more > b->max || b->len > b->max - more)
 		return PD_ELIMIT;
@@ -93,12 +93,21 @@ size_t pd_fmt_u64(char *out, uint64_t v)
 		"8081828384858687888990919293949596979899";
 	char tmp[24];
 	size_t i = sizeof(tmp);
-	while (v >= 100) {
+	while (v > UINT32_MAX) {
 		unsigned r = (unsigned)(v % 100);
 		v /= 100;
 		tmp[--i] = pairs[r * 2 + 1];
 		tmp[--i] = pairs[r * 2];
 	}
+	/* Counts and times fit 32 bits: cheaper divisions from here. */
+	uint32_t w = (uint32_t)v;
+	while (w >= 100) {
+		unsigned r = w % 100;
+		w /= 100;
+		tmp[--i] = pairs[r * 2 + 1];
+		tmp[--i] = pairs[r * 2];
+	}
+	v = w;
 	if (v >= 10) {
 		tmp[--i] = pairs[v * 2 + 1];
 		tmp[--i] = pairs[v * 2];

@@ -18,7 +18,16 @@ struct pd_buf {
 void pd_buf_init(struct pd_buf *b, size_t max);
 void pd_buf_fini(struct pd_buf *b);
 void pd_buf_reset(struct pd_buf *b);
-int pd_buf_reserve(struct pd_buf *b, size_t more);
+int pd_buf_grow(struct pd_buf *b, size_t more);
+
+/* Makes room for more bytes (plus a NUL). Inline: the usual case is a
+ * comparison; cap never exceeds max + 1, so it also respects the cap. */
+static inline int pd_buf_reserve(struct pd_buf *b, size_t more)
+{
+	if (b->cap - b->len > more)
+		return 0;
+	return pd_buf_grow(b, more);
+}
 int pd_buf_add(struct pd_buf *b, const void *p, size_t n);
 int pd_buf_addc(struct pd_buf *b, char c);
 int pd_buf_adds(struct pd_buf *b, const char *s);

@@ -11,9 +11,7 @@
  */
 #include "pd_rr.h"
 
-#include <arpa/inet.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "pd_codec.h"
 #include "pd_dns.h"
@@ -107,21 +105,70 @@ static void pd_out_type(struct pd_out *o, uint16_t type)
 
 static void pd_out_ipv4(struct pd_out *o, const uint8_t *p)
 {
+	char text[16], *w = text;
 	for (int i = 0; i < 4; i++) {
+		unsigned v = p[i];
 		if (i)
-			pd_out_c(o, '.');
-		pd_out_u32(o, p[i]);
+			*w++ = '.';
+		if (v >= 100)
+			*w++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*w++ = (char)('0' + v / 10 % 10);
+		*w++ = (char)('0' + v % 10);
 	}
+	pd_out_mem(o, text, (size_t)(w - text));
 }
 
-/* glibc's inet_ntop is the reference the document names for AAAA. */
+static void pd_out_hex16(struct pd_out *o, unsigned w)
+{
+	static const char hex[] = "0123456789abcdef";
+	char d[4];
+	size_t n = 0;
+	for (int shift = 12; shift >= 0; shift -= 4)
+		if (n || (w >> shift) & 15 || shift == 0)
+			d[n++] = hex[(w >> shift) & 15];
+	pd_out_mem(o, d, n);
+}
+
+/*
+ * AAAA as glibc's inet_ntop prints it (the document's reference), without
+ * its sprintf: the longest run of two or more zero words (the first of
+ * equal runs) becomes "::"; ::a.b.c.d and ::ffff:a.b.c.d end in dotted
+ * quad. test_pd_rr compares it with inet_ntop.
+ */
 static void pd_out_ipv6(struct pd_out *o, const uint8_t *p)
 {
-	char s[INET6_ADDRSTRLEN];
-	if (inet_ntop(AF_INET6, p, s, sizeof(s)))
-		pd_out_str(o, s);
-	else
-		o->err = PD_EMALF; /* cannot happen for 16 bytes */
+	unsigned w[8];
+	int best = -1, best_len = 0, cur = -1, cur_len = 0;
+	for (int i = 0; i < 8; i++) {
+		w[i] = (unsigned)p[2 * i] << 8 | p[2 * i + 1];
+		if (w[i] == 0) {
+			if (cur < 0)
+				cur = i, cur_len = 0;
+			if (++cur_len > best_len)
+				best = cur, best_len = cur_len;
+		} else {
+			cur = -1;
+		}
+	}
+	if (best_len < 2)
+		best = -1;
+	for (int i = 0; i < 8; i++) {
+		if (best >= 0 && i >= best && i < best + best_len) {
+			if (i == best)
+				pd_out_c(o, ':');
+			continue;
+		}
+		if (i)
+			pd_out_c(o, ':');
+		if (i == 6 && best == 0 && (best_len == 6 || (best_len == 5 && w[5] == 0xffff))) {
+			pd_out_ipv4(o, p + 12);
+			return;
+		}
+		pd_out_hex16(o, w[i]);
+	}
+	if (best >= 0 && best + best_len == 8)
+		pd_out_c(o, ':');
 }
 
 enum pd_enc { PD_ENC_HEX, PD_ENC_B64, PD_ENC_B32HEX };

@@ -22,6 +22,7 @@ struct capture_opts {
 	size_t nports;
 	int promisc;
 	uint64_t buffer_bytes;
+	int use_pcapread; /* classic pcap files through pcapread.c */
 };
 
 struct capture;

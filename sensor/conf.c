@@ -24,6 +24,8 @@ const struct pd_cfg_opt sensor_opts[] = {
 	  "DNS ports, comma-separated" },
 	{ "promisc", 0, "capture", PD_CFG_BOOL, OFF(promisc), 0, 0, "no", NULL,
 	  "put the interface in promiscuous mode" },
+	{ "fast-reader", 0, "capture", PD_CFG_BOOL, OFF(fast_reader), 0, 0, "yes", NULL,
+	  "read classic pcap files with the sensor's own reader (=no: libpcap)" },
 	{ "buffer-size", 0, "capture", PD_CFG_SIZE, OFF(buffer_bytes), 64 * KiB, 2 * GiB, "16M",
 	  "SIZE", "kernel capture buffer" },
 	{ "user", 0, "capture", PD_CFG_STR, OFF(user), 0, 0, "nobody", "USER",

@@ -16,7 +16,7 @@ struct sensor_conf {
 	/* pd_cfg-managed fields */
 	char *read_file, *iface, *output, *filter, *ports_text, *sections_text;
 	char *sensor_id, *user, *log_level;
-	int promisc, check_only, help, version;
+	int promisc, fast_reader, check_only, help, version;
 	uint64_t buffer_bytes, flush_interval_s, max_tuples, fold_bytes;
 	uint64_t frag_datagrams, frag_bytes, tcp_streams, tcp_bytes, reasm_timeout_s;
 	/* derived by sensor_conf_load */

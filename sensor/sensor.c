@@ -93,7 +93,7 @@ static int sensor_open(struct sensor *s, const struct sensor_conf *c)
 	uint64_t seed = pd_random_u64();
 	struct capture_opts co = { .file = c->read_file, .iface = c->iface, .filter = c->filter,
 		.ports = c->ports, .nports = c->nports, .promisc = c->promisc,
-		.buffer_bytes = c->buffer_bytes };
+		.buffer_bytes = c->buffer_bytes, .use_pcapread = c->fast_reader };
 	struct decode_limits lim = { .frag_datagrams = (unsigned)c->frag_datagrams,
 		.frag_bytes = c->frag_bytes, .frag_timeout_s = (unsigned)c->reasm_timeout_s,
 		.tcp_streams = (unsigned)c->tcp_streams, .tcp_bytes = c->tcp_bytes,

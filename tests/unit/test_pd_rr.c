@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <arpa/inet.h>
 
 #include <cmocka.h>
 
@@ -1483,6 +1484,37 @@ static void test_mutations(void **state)
 	}
 }
 
+/* Our AAAA printer against glibc's inet_ntop, the document's reference:
+ * every pattern of zero and non-zero words, with small and large values,
+ * plus mapped and compatible IPv4 forms. */
+static void test_aaaa_matches_inet_ntop(void **state)
+{
+	(void)state;
+	uint8_t a[16];
+	char want[INET6_ADDRSTRLEN], got[64];
+	const uint16_t vals[] = { 1, 0xa, 0xff, 0x100, 0xffff, 0x1234 };
+	for (unsigned mask = 0; mask < 256; mask++) {
+		for (size_t v = 0; v < sizeof(vals) / sizeof(vals[0]); v++) {
+			for (int i = 0; i < 8; i++) {
+				uint16_t w = (mask >> i) & 1 ? (uint16_t)(vals[v] + i) : 0;
+				a[2 * i] = (uint8_t)(w >> 8);
+				a[2 * i + 1] = (uint8_t)w;
+			}
+			assert_non_null(inet_ntop(AF_INET6, a, want, sizeof(want)));
+			assert_true(pd_rr_format(28, a, 16, 0, got, sizeof(got)) > 0);
+			assert_string_equal(got, want);
+		}
+	}
+	const char *special[] = { "::ffff:192.0.2.1", "::192.0.2.1", "::1", "::",
+		"::ffff:0:1", "1::", "0:0:1::", "::1:0:0:0:1" };
+	for (size_t i = 0; i < sizeof(special) / sizeof(special[0]); i++) {
+		assert_int_equal(inet_pton(AF_INET6, special[i], a), 1);
+		assert_non_null(inet_ntop(AF_INET6, a, want, sizeof(want)));
+		assert_true(pd_rr_format(28, a, 16, 0, got, sizeof(got)) > 0);
+		assert_string_equal(got, want);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1524,6 +1556,7 @@ int main(void)
 		cmocka_unit_test(test_format_space),
 		cmocka_unit_test(test_format_cap_bound),
 		cmocka_unit_test(test_mutations),
+		cmocka_unit_test(test_aaaa_matches_inet_ntop),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
