@@ -196,15 +196,11 @@ int capture_dlt(const struct capture *c)
 static int capture_next_pr(struct capture *c, int max, capture_fn fn, void *ctx, char *err,
                            size_t errlen)
 {
-	struct pcapread_rec rec;
 	struct pcap_pkthdr h;
+	const uint8_t *data;
 	int n = 0;
-	while (n < max && pcapread_next(&c->pr, &rec) == 1) {
-		h.ts.tv_sec = (time_t)rec.ts_s;
-		h.ts.tv_usec = (suseconds_t)rec.ts_usec;
-		h.caplen = rec.caplen;
-		h.len = rec.len;
-		fn(ctx, &h, rec.data);
+	while (n < max && (data = pcapread_next(&c->pr, &h)) != NULL) {
+		fn(ctx, &h, data);
 		n++;
 	}
 	if (n > 0)

@@ -13,6 +13,7 @@
 #define LINKTYPE_RAW 101
 #define PCAPREAD_MAX_CAPLEN (256u * 1024u) /* libpcap's own bound */
 #define PCAPREAD_BUF (1u << 20)
+#define PCAPREAD_CHUNK 262144
 
 static uint32_t rd32(const uint8_t *p, int swapped)
 {
@@ -101,40 +102,42 @@ static int pcapread_fill(struct pcapread *r, size_t need)
 			r->end -= r->start;
 			r->start = 0;
 		}
-		ssize_t k = read_full(r->fd, r->buf + r->end, PCAPREAD_BUF - r->end);
+		size_t want = PCAPREAD_BUF - r->end;
+		if (want > PCAPREAD_CHUNK && r->end - r->start + PCAPREAD_CHUNK >= need)
+			want = PCAPREAD_CHUNK;
+		ssize_t k = read_full(r->fd, r->buf + r->end, want);
 		if (k < 0) {
 			r->err = (int)k;
 			r->eof = 1;
 			return -1;
 		}
-		if ((size_t)k < PCAPREAD_BUF - r->end)
+		if ((size_t)k < want)
 			r->eof = 1;
 		r->end += (size_t)k;
 	}
 	return 0;
 }
 
-int pcapread_next(struct pcapread *r, struct pcapread_rec *rec)
+const uint8_t *pcapread_next(struct pcapread *r, struct pcap_pkthdr *hdr)
 {
 	if (pcapread_fill(r, 16) < 0) {
 		r->truncated = r->end > r->start;
-		return 0;
+		return NULL;
 	}
 	const uint8_t *h = r->buf + r->start;
 	uint32_t caplen = rd32(h + 8, r->swapped);
 	if (caplen > PCAPREAD_MAX_CAPLEN || pcapread_fill(r, 16 + (size_t)caplen) < 0) {
 		r->truncated = 1;
-		return 0;
+		return NULL;
 	}
 	h = r->buf + r->start; /* the fill may have moved it */
 	uint32_t frac = rd32(h + 4, r->swapped);
-	rec->ts_s = (int64_t)rd32(h, r->swapped);
-	rec->ts_usec = r->nsec ? frac / 1000 : frac;
+	hdr->ts.tv_sec = (time_t)rd32(h, r->swapped);
+	hdr->ts.tv_usec = (suseconds_t)(r->nsec ? frac / 1000 : frac);
 	/* As libpcap: a record longer than the file's snapshot length shows
 	 * only the snapshot length (and then counts as a short capture). */
-	rec->caplen = r->snaplen && caplen > r->snaplen ? r->snaplen : caplen;
-	rec->len = rd32(h + 12, r->swapped);
-	rec->data = h + 16;
+	hdr->caplen = r->snaplen && caplen > r->snaplen ? r->snaplen : caplen;
+	hdr->len = rd32(h + 12, r->swapped);
 	r->start += 16 + (size_t)caplen;
-	return 1;
+	return h + 16;
 }

@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <pcap/pcap.h>
 
 struct pcapread {
 	int fd;
@@ -29,12 +30,6 @@ struct pcapread {
 	int err;       /* -errno of a failed read */
 };
 
-struct pcapread_rec {
-	int64_t ts_s;
-	uint32_t ts_usec;
-	uint32_t caplen, len;
-	const uint8_t *data; /* valid until the next call */
-};
 
 /*
  * Reads the file header from fd (at offset 0). Returns 0 when this reader
@@ -44,7 +39,10 @@ struct pcapread_rec {
 int pcapread_open(struct pcapread *r, int fd);
 void pcapread_close(struct pcapread *r);
 
-/* The next record: 1, 0 at the end (see truncated and err). */
-int pcapread_next(struct pcapread *r, struct pcapread_rec *rec);
+/*
+ * The next record: fills h (timestamp in microseconds) and returns its bytes,
+ * valid until the next call; NULL at the end (see truncated and err).
+ */
+const uint8_t *pcapread_next(struct pcapread *r, struct pcap_pkthdr *h);
 
 #endif
