@@ -42,9 +42,24 @@ static int pd_dns_name_walk(const uint8_t *msg, size_t len, size_t *pos, uint8_t
 	int jumped = 0;
 
 	for (;;) {
-		if (p >= len)
+		/* A run of plain labels is only measured here and copied in one
+		 * go below: most names are one run ending in the root or in a
+		 * pointer. */
+		size_t q = p, base = olen;
+		uint8_t c;
+		while (q < len && (c = msg[q]) != 0 && c <= 63) {
+			if (q + 1 + c > len)
+				return PD_ETRUNC;
+			if (olen + 1 + c + 1 > PD_DNS_NAME_MAX)
+				return PD_ENAME;
+			olen += 1u + c;
+			q += 1u + c;
+		}
+		if (q >= len)
 			return PD_ETRUNC;
-		uint8_t c = msg[p];
+		if (out && q > p)
+			memcpy(out + base, msg + p, q - p);
+		c = msg[q];
 		if (c == 0) {
 			if (olen + 1 > PD_DNS_NAME_MAX)
 				return PD_ENAME;
@@ -53,33 +68,21 @@ static int pd_dns_name_walk(const uint8_t *msg, size_t len, size_t *pos, uint8_t
 				pd_lower_run(out, olen);
 			}
 			olen++;
-			*pos = jumped ? after : p + 1;
+			*pos = jumped ? after : q + 1;
 			return (int)olen;
 		}
-		if ((c & 0xc0) == 0xc0) {
-			if (p + 1 >= len)
-				return PD_ETRUNC;
-			size_t target = (size_t)(c & 0x3f) << 8 | msg[p + 1];
-			if (target >= run_start || target < PD_DNS_HDR_LEN)
-				return PD_ELOOP;
-			if (!jumped) {
-				after = p + 2;
-				jumped = 1;
-			}
-			p = run_start = target;
-			continue;
-		}
-		if (c & 0xc0)
+		if ((c & 0xc0) != 0xc0)
 			return PD_ELABEL;
-		/* c <= 63 here. */
-		if (p + 1 + c > len)
+		if (q + 1 >= len)
 			return PD_ETRUNC;
-		if (olen + 1 + c + 1 > PD_DNS_NAME_MAX)
-			return PD_ENAME;
-		if (out)
-			pd_copy_small(out + olen, msg + p, 1u + c);
-		olen += 1u + c;
-		p += 1u + c;
+		size_t target = (size_t)(c & 0x3f) << 8 | msg[q + 1];
+		if (target >= run_start || target < PD_DNS_HDR_LEN)
+			return PD_ELOOP;
+		if (!jumped) {
+			after = q + 2;
+			jumped = 1;
+		}
+		p = run_start = target;
 	}
 }
 

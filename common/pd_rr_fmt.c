@@ -260,21 +260,31 @@ static void pd_out_name(struct pd_out *o, const uint8_t *p, unsigned flags)
 		pd_out_c(o, '.');
 		return;
 	}
+	/* The usual name needs no escape: its text is its wire form without
+	 * the first length octet and the root, other length octets as dots. */
+	size_t end = 0;
+	int plain = 1;
+	while (p[end] != 0) {
+		for (size_t k = 1; k <= p[end]; k++)
+			plain &= pd_label_plain[p[end + k]];
+		end += 1u + p[end];
+	}
+	if (plain) {
+		char *w = pd_out_reserve(o, end - 1 + ((flags & PD_RR_FQDN) != 0));
+		if (!w)
+			return;
+		memcpy(w, p + 1, end - 1);
+		for (size_t i = p[0] + 1u; i < end; i += 1u + p[i])
+			w[i - 1] = '.';
+		if (flags & PD_RR_FQDN)
+			w[end - 1] = '.';
+		return;
+	}
 	for (size_t i = 0; p[i] != 0 && !o->err; i += 1u + p[i]) {
 		if (i)
 			pd_out_c(o, '.');
-		const uint8_t *l = p + i + 1;
-		size_t n = p[i], k = 0;
-		while (k < n && pd_label_plain[l[k]])
-			k++;
-		if (k == n && o->cap - o->len > n) {
-			/* The usual label: nothing to escape. */
-			pd_copy_small((uint8_t *)o->buf + o->len, l, n);
-			o->len += n;
-			continue;
-		}
-		for (k = 0; k < n; k++)
-			pd_out_label_byte(o, l[k]);
+		for (size_t k = 1; k <= p[i]; k++)
+			pd_out_label_byte(o, p[i + k]);
 	}
 	if (flags & PD_RR_FQDN)
 		pd_out_c(o, '.');

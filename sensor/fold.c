@@ -135,7 +135,7 @@ int fold_add_hashed(struct fold *f, const uint8_t *key, size_t klen, uint64_t h,
 		if ((s & 0xffffffff00000000ull) != tag)
 			continue;
 		struct fold_entry *e = fold_at(f, s);
-		if (e->klen != klen || memcmp(e->key, key, klen) != 0)
+		if (e->klen != klen || !pd_mem_equal(e->key, key, klen))
 			continue;
 		if (e->stamp != stamp) {
 			e->stamp = stamp;
