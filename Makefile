@@ -33,25 +33,29 @@ ifneq ($(SAN),)
 ALL_CFLAGS += -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDSAN   = -fsanitize=$(SAN)
 endif
-LIBS_SENSOR = -lpcap -lnng -lmsgpackc -lmbedtls -lmbedx509 -lmbedcrypto -lpthread
-LIBS_AGG    = -lnng -lmsgpackc -lleveldb -lmbedtls -lmbedx509 -lmbedcrypto -lpthread
+LIBS_SENSOR = -lpcap -lnng -lmbedtls -lmbedx509 -lmbedcrypto -lpthread
+LIBS_AGG    = -lnng -lleveldb -lmbedtls -lmbedx509 -lmbedcrypto -lpthread
+LIBS_ALL    = -lpcap -lnng -lleveldb -lmbedtls -lmbedx509 -lmbedcrypto -lpthread
 PYTHON  = /usr/bin/python3
 
 COMMON_SRC := $(wildcard common/*.c)
 SENSOR_SRC := $(filter-out sensor/main.c,$(wildcard sensor/*.c))
+AGG_SRC    := $(filter-out aggregator/main.c aggregator/almanac.c,$(wildcard aggregator/*.c))
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
 
 COMMON_LIB := $(BUILD)/libpdcommon.a
 SENSOR_LIB := $(BUILD)/libsensor.a
-PROGS      := $(BUILD)/almanac-sensor
+AGG_LIB    := $(BUILD)/libagg.a
+PROGS      := $(BUILD)/almanac-sensor $(BUILD)/almanac-aggregator
+TOOLS      := $(BUILD)/tools/batchsend
 UNIT_BINS  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 REPLAY_BINS := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/replay/%)
 
 .PHONY: all test unit integration fuzz-replay fuzz bench demo install clean deps-build deps-test
 .DEFAULT_GOAL := all
 
-all: $(PROGS)
+all: $(PROGS) $(TOOLS)
 
 # Only tests reach into program folders; common/ never includes them.
 $(BUILD)/obj/tests/%.o: ALL_CFLAGS += -Isensor -Iaggregator
@@ -75,18 +79,30 @@ $(SENSOR_LIB): $(SENSOR_SRC:%.c=$(BUILD)/obj/%.o)
 	@rm -f $@
 	$(Q)ar rcs $@ $^
 
+$(AGG_LIB): $(AGG_SRC:%.c=$(BUILD)/obj/%.o)
+	@rm -f $@
+	$(Q)ar rcs $@ $^
+
 $(BUILD)/almanac-sensor: $(BUILD)/obj/sensor/main.o $(SENSOR_LIB) $(COMMON_LIB)
 	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(LIBS_SENSOR)
 
-# Unit tests link both program libraries: each test only pulls what it uses.
-$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(SENSOR_LIB) $(COMMON_LIB)
+$(BUILD)/almanac-aggregator: $(BUILD)/obj/aggregator/main.o $(AGG_LIB) $(COMMON_LIB)
+	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(LIBS_AGG)
+
+# Test tools: programs the integration tests drive.
+$(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(COMMON_LIB)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ -lcmocka $(LIBS_SENSOR)
+	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(LIBS_ALL)
+
+# Unit tests link every program library: each test only pulls what it uses.
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(SENSOR_LIB) $(AGG_LIB) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ -lcmocka $(LIBS_ALL)
 
 # Fuzz targets with a replay main(): run their corpora inside make test.
-$(BUILD)/replay/%: $(BUILD)/obj/tests/fuzz/%.o $(BUILD)/obj/tests/fuzz/replay/replay_main.o $(SENSOR_LIB) $(COMMON_LIB)
+$(BUILD)/replay/%: $(BUILD)/obj/tests/fuzz/%.o $(BUILD)/obj/tests/fuzz/replay/replay_main.o $(SENSOR_LIB) $(AGG_LIB) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(LIBS_SENSOR)
+	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(LIBS_ALL)
 
 deps-build:
 	@sh mk/deps.sh build
@@ -112,11 +128,11 @@ FUZZ_SECONDS ?= 60
 fuzz: deps-test
 	$(MAKE) CC=clang SAN=fuzzer-no-link,address,undefined BUILD=build/fuzz \
 		$(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/obj/tests/fuzz/%.o) \
-		build/fuzz/libsensor.a build/fuzz/libpdcommon.a
+		build/fuzz/libsensor.a build/fuzz/libagg.a build/fuzz/libpdcommon.a
 	@set -e; for f in $(FUZZ_SRC:tests/fuzz/%.c=%); do \
 		clang -fsanitize=fuzzer,address,undefined -o build/fuzz/$$f \
-			build/fuzz/obj/tests/fuzz/$$f.o build/fuzz/libsensor.a \
-			build/fuzz/libpdcommon.a $(LIBS_SENSOR); \
+			build/fuzz/obj/tests/fuzz/$$f.o build/fuzz/libsensor.a build/fuzz/libagg.a \
+			build/fuzz/libpdcommon.a $(LIBS_ALL); \
 		mkdir -p build/fuzz/corpus/$${f#fuzz_}; \
 		build/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 			-rss_limit_mb=1024 build/fuzz/corpus/$${f#fuzz_} tests/fuzz/corpus/$${f#fuzz_}; \

@@ -25,6 +25,12 @@ int pd_proc_signals(struct pd_sigflags *f);
  */
 int pd_proc_drop_privileges(const char *user, const char **why);
 
+/*
+ * Tells systemd (Type=notify) the service is ready, or sends another
+ * state line ("STOPPING=1"), when $NOTIFY_SOCKET is set; a no-op otherwise.
+ */
+void pd_proc_notify(const char *state);
+
 /* 64 random bits from the kernel (getrandom); falls back to time and pid. */
 uint64_t pd_random_u64(void);
 

@@ -24,6 +24,7 @@
 #include <mbedtls/x509_crt.h>
 
 #include "pd_err.h"
+#include "pd_file.h"
 
 _Static_assert(PD_SIGN_SIG_MAX >= MBEDTLS_PK_SIGNATURE_MAX_SIZE, "signature buffer");
 
@@ -109,51 +110,24 @@ struct pd_signer {
 	mbedtls_ctr_drbg_context drbg;
 };
 
-/*
- * Reads a private key file after checking, on the open descriptor, that only
- * its owner may use it. The bytes are wiped once parsed.
- */
+/* Reads a private key file that only its owner may use; the bytes are
+ * wiped once parsed. */
 static int load_key(mbedtls_pk_context *key, const char *path, char *err, size_t errlen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return say(err, errlen, -errno, "sign: cannot open key %s (%s)", path,
-		           strerror(errno));
-	struct stat st;
-	int rc = 0;
-	if (fstat(fd, &st) < 0)
-		rc = say(err, errlen, -errno, "sign: cannot stat key %s", path);
-	else if (!S_ISREG(st.st_mode) || st.st_size <= 0 || st.st_size > KEY_FILE_MAX)
-		rc = say(err, errlen, PD_ECONFIG, "sign: key %s is not a regular file of "
-		         "1..%d bytes", path, KEY_FILE_MAX);
-	else if (st.st_mode & 077)
-		rc = say(err, errlen, PD_ECONFIG, "sign: key %s is accessible by group or "
-		         "others (mode %04o); it must not be (chmod 600 %s)", path,
-		         (unsigned)(st.st_mode & 07777), path);
-	if (rc < 0) {
-		close(fd);
+	char *buf;
+	size_t len;
+	int rc = pd_file_read("sign: key", path, KEY_FILE_MAX, 1, &buf, &len, err, errlen);
+	if (rc < 0)
 		return rc;
-	}
-	size_t len = (size_t)st.st_size;
-	unsigned char *buf = calloc(1, len + 1);
-	ssize_t n = buf ? read(fd, buf, len) : -1;
-	close(fd);
-	if (!buf)
-		return -ENOMEM;
-	if (n != (ssize_t)len) {
-		rc = say(err, errlen, PD_ECONFIG, "sign: cannot read key %s", path);
-	} else {
-		/* mbedTLS parses PEM only when the NUL is counted in the length. */
-		size_t plen = strstr((char *)buf, "-----BEGIN ") ? len + 1 : len;
-		int mrc = mbedtls_pk_parse_key(key, buf, plen, NULL, 0);
-		if (mrc == MBEDTLS_ERR_PK_PASSWORD_REQUIRED)
-			rc = say(err, errlen, PD_ECONFIG, "sign: key %s is encrypted; "
-			         "an unencrypted key is required", path);
-		else if (mrc)
-			rc = say_tls(err, errlen, "key", path, mrc);
-	}
-	mbedtls_platform_zeroize(buf, len + 1);
-	free(buf);
+	/* mbedTLS parses PEM only when the NUL is counted in the length. */
+	size_t plen = strstr(buf, "-----BEGIN ") ? len + 1 : len;
+	int mrc = mbedtls_pk_parse_key(key, (const unsigned char *)buf, plen, NULL, 0);
+	if (mrc == MBEDTLS_ERR_PK_PASSWORD_REQUIRED)
+		rc = say(err, errlen, PD_ECONFIG, "sign: key %s is encrypted; "
+		         "an unencrypted key is required", path);
+	else if (mrc)
+		rc = say_tls(err, errlen, "key", path, mrc);
+	pd_file_free_secret(buf, len);
 	return rc;
 }
 

@@ -7,6 +7,7 @@
 
 #include "dnsobs.h"
 #include "pd_err.h"
+#include "pd_tls.h"
 
 #define OFF(f) offsetof(struct sensor_conf, f)
 #define KiB 1024ull
@@ -50,6 +51,29 @@ const struct pd_cfg_opt sensor_opts[] = {
 	  "memory for a window's tuples before an early flush" },
 	{ "output", 'o', "output", PD_CFG_STR, OFF(output), 0, 0, NULL, "FILE",
 	  "write COF JSON lines to FILE (- for stdout)" },
+	{ "aggregator", 0, "ship", PD_CFG_STR, OFF(aggregator), 0, 0, NULL, "URL",
+	  "ship observations to tls+tcp://HOST:PORT" },
+	{ "ca", 0, "ship", PD_CFG_STR, OFF(ca), 0, 0, NULL, "FILE", "the deployment's CA (PEM)" },
+	{ "cert", 0, "ship", PD_CFG_STR, OFF(cert), 0, 0, NULL, "FILE",
+	  "this sensor's certificate (PEM; CN = sensor id, OU = site)" },
+	{ "key", 0, "ship", PD_CFG_STR, OFF(key), 0, 0, NULL, "FILE",
+	  "this sensor's key (PEM, mode 0600)" },
+	{ "tls-server-name", 0, "ship", PD_CFG_STR, OFF(server_name), 0, 0, NULL, "NAME",
+	  "name in the aggregator's certificate (default: the URL's host)" },
+	{ "state-dir", 0, "ship", PD_CFG_STR, OFF(state_dir), 0, 0, NULL, "DIR",
+	  "stream id, sequence numbers and the spool" },
+	{ "spool-max-bytes", 0, "ship", PD_CFG_SIZE, OFF(spool_max_bytes), 64 * KiB, 1024 * GiB,
+	  "1G", "SIZE", "spool cap; the oldest batches are dropped (and counted) beyond it" },
+	{ "batch-size", 0, "ship", PD_CFG_UINT, OFF(batch_obs), 1, 200000, "20000", "N",
+	  "observations per batch at most" },
+	{ "batch-bytes", 0, "ship", PD_CFG_SIZE, OFF(batch_bytes), 4 * KiB, 48 * MiB, "4M", "SIZE",
+	  "encoded bytes per batch at most" },
+	{ "inflight", 0, "ship", PD_CFG_UINT, OFF(inflight), 1, 64, "4", "N",
+	  "batches sent before their acks return" },
+	{ "reply-timeout", 0, "ship", PD_CFG_UINT, OFF(reply_timeout_s), 1, 3600, "60", "SECONDS",
+	  "send a batch again when its ack takes longer" },
+	{ "drain-timeout", 0, "ship", PD_CFG_UINT, OFF(drain_timeout_s), 0, 31 * 86400, "300",
+	  "SECONDS", "with -r: how long to wait for the aggregator to ack everything" },
 	{ "sensor-id", 0, "sensor", PD_CFG_STR, OFF(sensor_id), 0, 0, NULL, "ID",
 	  "sensor id in COF output (default: host name)" },
 	{ "log-level", 0, "sensor", PD_CFG_STR, OFF(log_level), 0, 0, "info", "LEVEL",
@@ -87,16 +111,48 @@ static int conf_ports(struct sensor_conf *c, char *err, size_t errlen)
 	return 0;
 }
 
+static int conf_ship(struct sensor_conf *c, char *err, size_t errlen)
+{
+	const char *missing = !c->ca ? "--ca FILE" : !c->cert ? "--cert FILE"
+	                    : !c->key ? "--key FILE" : !c->state_dir ? "--state-dir DIR" : NULL;
+	if (missing) {
+		snprintf(err, errlen, "shipping to an aggregator needs %s", missing);
+		return PD_EUSAGE;
+	}
+	if (strncmp(c->aggregator, "tls+tcp://", 10) != 0) {
+		snprintf(err, errlen, "aggregator: '%s' is not a tls+tcp://HOST:PORT URL",
+		         c->aggregator);
+		return PD_ECONFIG;
+	}
+	if (!c->server_name) {
+		char host[256];
+		if (pd_tls_server_name(c->aggregator, host, sizeof(host)) < 0) {
+			snprintf(err, errlen, "aggregator: %s names no DNS host; the aggregator's "
+			         "certificate can only be checked against a name: dial its name or set "
+			         "tls-server-name", c->aggregator);
+			return PD_ECONFIG;
+		}
+		c->server_name = strdup(host);
+		if (!c->server_name)
+			return -12;
+	}
+	return 0;
+}
+
 static int conf_validate(struct sensor_conf *c, char *err, size_t errlen)
 {
+	int rc;
 	if (!!c->read_file == !!c->iface) {
 		snprintf(err, errlen, "give exactly one of -r FILE or -i IFACE");
 		return PD_EUSAGE;
 	}
-	if (!c->output) {
-		snprintf(err, errlen, "nothing to do with observations: give -o FILE (or -o -)");
+	if (!c->output && !c->aggregator) {
+		snprintf(err, errlen, "nothing to do with observations: give -o FILE (or -o -) "
+		         "or --aggregator URL");
 		return PD_EUSAGE;
 	}
+	if (c->aggregator && (rc = conf_ship(c, err, errlen)) < 0)
+		return rc;
 	if (conf_ports(c, err, errlen) < 0)
 		return PD_ECONFIG;
 	if (dnsobs_parse_sections(c->sections_text, &c->sections) < 0) {

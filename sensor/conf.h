@@ -16,9 +16,12 @@ struct sensor_conf {
 	/* pd_cfg-managed fields */
 	char *read_file, *iface, *output, *filter, *ports_text, *sections_text;
 	char *sensor_id, *user, *log_level;
+	char *aggregator, *ca, *cert, *key, *server_name, *state_dir;
 	int promisc, fast_reader, check_only, help, version;
 	uint64_t buffer_bytes, flush_interval_s, max_tuples, fold_bytes;
 	uint64_t frag_datagrams, frag_bytes, tcp_streams, tcp_bytes, reasm_timeout_s;
+	uint64_t spool_max_bytes, batch_obs, batch_bytes, inflight, reply_timeout_s;
+	uint64_t drain_timeout_s;
 	/* derived by sensor_conf_load */
 	uint16_t ports[SENSOR_MAX_PORTS];
 	size_t nports;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <pwd.h>
 #include <unistd.h>
 
 #include "capture.h"
@@ -13,6 +14,7 @@
 #include "fold.h"
 #include "link.h"
 #include "output.h"
+#include "uplink.h"
 #include "pd_err.h"
 #include "pd_log.h"
 #include "pd_proc.h"
@@ -28,7 +30,8 @@ struct sensor {
 	struct decode *dec;
 	struct dnsobs *obs;
 	struct fold *fold;
-	struct output *out;
+	struct output *out;   /* -o, or NULL */
+	struct uplink *up;    /* --aggregator, or NULL */
 	int64_t win_start_s;
 	int win_open;
 	struct pd_sigflags sig;
@@ -41,7 +44,10 @@ static void sensor_emit(void *ctx, const struct pd_obs *o)
 		STAT_INC(&s->st, negative_emitted);
 	else
 		STAT_INC(&s->st, observations_emitted);
-	output_obs(s->out, o);
+	if (s->out)
+		output_obs(s->out, o);
+	if (s->up)
+		uplink_obs(s->up, o);
 }
 
 /* The window is full in the middle of folding a message: empty it. */
@@ -56,7 +62,10 @@ static void sensor_flush(struct sensor *s)
 {
 	dnsobs_drain(s->obs);
 	fold_flush(s->fold, sensor_emit, s);
-	output_flush(s->out);
+	if (s->out)
+		output_flush(s->out);
+	if (s->up)
+		uplink_seal(s->up);
 }
 
 static void sensor_report(struct sensor *s, const char *heading);
@@ -111,9 +120,12 @@ static int sensor_open(struct sensor *s, const struct sensor_conf *c)
 		          capture_dlt(s->cap), name ? name : "unknown");
 		return -1;
 	}
-	s->out = output_open(c->output, c->sensor_id);
-	if (!s->out) {
+	if (c->output && !(s->out = output_open(c->output, c->sensor_id))) {
 		log_warn("output: cannot open %s", c->output);
+		return -1;
+	}
+	if (c->aggregator && uplink_open(&s->up, c, &s->st, err, sizeof(err)) < 0) {
+		log_warnx("%s", err);
 		return -1;
 	}
 	s->fold = fold_new(c->max_tuples, c->fold_bytes, seed);
@@ -126,6 +138,12 @@ static int sensor_open(struct sensor *s, const struct sensor_conf *c)
 	}
 	const char *why = "";
 	int was_root = geteuid() == 0;
+	struct passwd *pw = was_root ? getpwnam(c->user) : NULL;
+	if (was_root && pw && s->up && uplink_chown(s->up, pw->pw_uid, pw->pw_gid, err,
+	                                           sizeof(err)) < 0) {
+		log_warnx("%s", err);
+		return -1;
+	}
 	if (pd_proc_drop_privileges(c->user, &why) < 0) {
 		log_warnx("sensor: cannot switch to user %s: %s", c->user, why);
 		return -1;
@@ -175,9 +193,30 @@ static int sensor_loop(struct sensor *s)
 			}
 			decode_expire(s->dec, now);
 		}
-		if (output_error(s->out))
+		if (s->out && output_error(s->out))
 			return -1;
 	}
+}
+
+/* With -r and an aggregator: wait until everything is acknowledged. */
+static int sensor_drain(struct sensor *s)
+{
+	uint64_t bytes, batches;
+	if (!s->up || capture_is_live(s->cap) || s->sig.stop)
+		return 0;
+	uplink_depth(s->up, &bytes, &batches);
+	if (batches)
+		log_info("ship: waiting up to %llu s for %llu batches to be acknowledged",
+		         (unsigned long long)s->conf->drain_timeout_s, (unsigned long long)batches);
+	int rc = uplink_drain(s->up, s->conf->drain_timeout_s * 1000, &s->sig.stop);
+	if (rc == 0)
+		return 0;
+	uplink_depth(s->up, &bytes, &batches);
+	log_warnx("ship: %llu batches (%llu bytes) not acknowledged %s; they stay in %s/spool "
+	          "and go first next time", (unsigned long long)batches, (unsigned long long)bytes,
+	          rc == PD_ETIMEOUT ? "within the drain timeout" : "before the stop signal",
+	          s->conf->state_dir);
+	return rc == PD_ETIMEOUT ? -1 : 0;
 }
 
 int sensor_run(struct sensor_conf *conf)
@@ -187,6 +226,7 @@ int sensor_run(struct sensor_conf *conf)
 	pd_proc_signals(&s.sig);
 	if (sensor_open(&s, conf) < 0) {
 		output_close(s.out);
+		uplink_close(s.up);
 		sensor_close(&s);
 		return 1;
 	}
@@ -194,13 +234,16 @@ int sensor_run(struct sensor_conf *conf)
 	         pcap_datalink_val_to_name(capture_dlt(s.cap)),
 	         capture_is_live(s.cap) ? ", capturing" : "");
 	int rc = sensor_loop(&s);
-	sensor_flush(&s);
+	sensor_flush(&s); /* to -o and to the spool: nothing observed is lost */
 	int werr = output_close(s.out);
 	if (werr < 0) {
 		log_warnx("output: cannot write %s (%s)", conf->output, pd_strerror(werr));
 		rc = -1;
 	}
+	if (sensor_drain(&s) < 0)
+		rc = -1;
 	sensor_report(&s, "stats (final)");
+	uplink_close(s.up);
 	sensor_close(&s);
 	return rc < 0 ? 1 : 0;
 }

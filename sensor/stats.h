@@ -2,7 +2,10 @@
  * stats: the sensor's counters, one per reason anything is seen, dropped or
  * evicted. The table below is the single list: names are printed in the
  * summary (exit, SIGUSR1), shipped in health counters, and asserted by tests.
- * Counters are plain uint64_t: the capture thread is the only writer.
+ * Counters are plain uint64_t: the capture thread is the only writer, except
+ * the spool_* counters, which the spool updates under its own mutex from the
+ * capture and shipping threads. Readers (summary, health) take no lock and may
+ * see slightly stale values.
  */
 #ifndef SENSOR_STATS_H
 #define SENSOR_STATS_H
@@ -52,7 +55,20 @@
 	X(negative_emitted) \
 	X(fold_early_flushes) \
 	X(pcap_drop) \
-	X(pcap_ifdrop)
+	X(pcap_ifdrop) \
+	X(spool_corrupt) \
+	X(spool_dropped_batches) \
+	X(spool_dropped_observations) \
+	X(spool_rejected) \
+	X(spool_write_errors) \
+	X(batches_spooled) \
+	X(batches_lost) \
+	X(observations_lost) \
+	X(batches_sent) \
+	X(batches_acked) \
+	X(batches_refused) \
+	X(batches_retried) \
+	X(ship_errors)
 
 enum sensor_stat {
 #define SENSOR_STAT_ENUM(n) ST_##n,

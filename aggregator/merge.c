@@ -1,0 +1,95 @@
+#include "merge.h"
+
+#include <stdlib.h>
+
+#include "kvmap.h"
+#include "pd_err.h"
+#include "pd_proc.h"
+#include "record.h"
+
+struct merge {
+	struct store *store;
+	struct kvmap *pending;
+	struct store_batch *batch;
+	struct pd_buf val;
+	uint8_t *key, *merged;
+};
+
+struct merge *merge_new(struct store *st, size_t max_obs, size_t max_bytes)
+{
+	struct merge *m = calloc(1, sizeof(*m));
+	if (!m)
+		return NULL;
+	m->store = st;
+	/* Each observation adds at most its tuple's bytes and a value with one
+	 * more site than before. */
+	m->pending = kvmap_new(max_obs + 1024, max_bytes + max_obs * 192, pd_random_u64());
+	m->batch = store_batch_new();
+	size_t vmax = REC_VAL_FIXED + (size_t)REC_SITES_MAX * REC_VAL_PER_SITE;
+	pd_buf_init(&m->val, vmax);
+	m->key = malloc(REC_KEY_MAX);
+	m->merged = malloc(rec_val_bound(vmax));
+	if (!m->pending || !m->batch || !m->key || !m->merged) {
+		merge_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+void merge_free(struct merge *m)
+{
+	if (!m)
+		return;
+	kvmap_free(m->pending);
+	store_batch_free(m->batch);
+	pd_buf_fini(&m->val);
+	free(m->key);
+	free(m->merged);
+	free(m);
+}
+
+void merge_begin(struct merge *m)
+{
+	kvmap_reset(m->pending);
+	store_batch_clear(m->batch);
+}
+
+struct store_batch *merge_batch(struct merge *m)
+{
+	return m->batch;
+}
+
+size_t merge_count(const struct merge *m)
+{
+	return kvmap_count(m->pending);
+}
+
+int merge_obs(struct merge *m, const struct pd_obs *o, uint32_t site)
+{
+	size_t kl = rec_key_tuple(m->key, o);
+	const uint8_t *old = NULL;
+	size_t oldlen = 0;
+	if (!kvmap_get(m->pending, m->key, kl, &old, &oldlen)) {
+		int rc = store_get(m->store, NULL, m->key, kl, &m->val);
+		if (rc < 0)
+			return rc;
+		if (rc == 1) {
+			old = m->val.data;
+			oldlen = m->val.len;
+		}
+	}
+	int n = rec_val_merge(old, oldlen, site, o->count, o->first_s, o->last_s, m->merged,
+	                      rec_val_bound(oldlen));
+	if (n < 0)
+		return n;
+	return kvmap_put(m->pending, m->key, kl, m->merged, (size_t)n);
+}
+
+int merge_commit(struct merge *m, int sync, char *err, size_t errlen)
+{
+	size_t cur = 0, kl, vl;
+	const uint8_t *k, *v;
+	while (kvmap_next(m->pending, &cur, &k, &kl, &v, &vl))
+		store_batch_put(m->batch, k, kl, v, vl);
+	return store_write(m->store, m->batch, sync, err, errlen);
+}

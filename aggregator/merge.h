@@ -1,0 +1,35 @@
+/*
+ * merge: folding observations into stored records, one write group at a
+ * time. Each tuple's value is read once (from the group or the store),
+ * merged with the observation rule per site, and kept in the group until
+ * merge_commit writes all of them, plus whatever else the caller put in
+ * the group's batch, atomically. Used by the writer (sensor batches) and
+ * by import (COF files). One owner thread per group.
+ */
+#ifndef AGG_MERGE_H
+#define AGG_MERGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pd_obs.h"
+#include "store.h"
+
+struct merge;
+
+/* Room for max_obs observations and max_bytes of their encoded tuples. */
+struct merge *merge_new(struct store *st, size_t max_obs, size_t max_bytes);
+void merge_free(struct merge *m);
+
+/* Starts a new group (forgets an uncommitted one). */
+void merge_begin(struct merge *m);
+/* The group's batch, for the caller's own keys (stream states, sites). */
+struct store_batch *merge_batch(struct merge *m);
+/* Merges o's figures for site into the group. 0, PD_ELIMIT (group full),
+ * PD_EMALF (a corrupt stored value) or PD_ESTORE. */
+int merge_obs(struct merge *m, const struct pd_obs *o, uint32_t site);
+size_t merge_count(const struct merge *m);
+/* Writes the group; 0 or PD_ESTORE with the reason in err. */
+int merge_commit(struct merge *m, int sync, char *err, size_t errlen);
+
+#endif

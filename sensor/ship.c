@@ -1,0 +1,310 @@
+#include "ship.h"
+
+#include <nng/protocol/reqrep0/req.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "pd_batch.h"
+#include "pd_err.h"
+#include "pd_log.h"
+
+#define SHIP_MAX_INFLIGHT 64
+#define SHIP_RETRY_MIN_MS 200
+#define SHIP_RETRY_MAX_MS 30000
+#define SHIP_REFUSED_RETRY_MS 60000
+
+struct sender {
+	struct ship *ship;
+	pthread_t thread;
+	nng_ctx ctx;
+	nng_aio *aio;
+	struct pd_buf buf;
+	uint64_t seq;    /* in flight, 0 when idle */
+};
+
+struct ship {
+	struct ship_opts o;
+	struct spool *spool;
+	struct sensor_stats *st;
+	nng_socket sock;
+	nng_dialer dialer;
+	nng_tls_config *tls;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int stopping;
+	struct sender senders[SHIP_MAX_INFLIGHT];
+	unsigned nsenders;
+	uint64_t retry_at_ms;  /* no sends before this (back-off after failures) */
+	unsigned backoff_ms;
+	int refused_logged, down_logged;
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* The oldest spooled batch nobody is sending; 0 when none. Under mu. */
+static uint64_t ship_pick(struct ship *s)
+{
+	uint64_t seq = 0;
+	while (spool_first(s->spool, seq, &seq) == 0) {
+		unsigned i;
+		for (i = 0; i < s->nsenders && s->senders[i].seq != seq; i++)
+			;
+		if (i == s->nsenders)
+			return seq;
+	}
+	return 0;
+}
+
+static void ship_backoff(struct ship *s, unsigned min_ms)
+{
+	pthread_mutex_lock(&s->mu);
+	s->backoff_ms = s->backoff_ms ? s->backoff_ms * 2 : SHIP_RETRY_MIN_MS;
+	if (s->backoff_ms > SHIP_RETRY_MAX_MS)
+		s->backoff_ms = SHIP_RETRY_MAX_MS;
+	if (s->backoff_ms < min_ms)
+		s->backoff_ms = min_ms;
+	s->retry_at_ms = now_ms() + s->backoff_ms;
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* One request and its reply. Returns the reply's status or a transport
+ * error (negative PD_E* code, PD_ENET / PD_ETIMEOUT). */
+static int sender_exchange(struct sender *d, struct pd_batch_reply *r, nng_msg **reply)
+{
+	struct ship *s = d->ship;
+	nng_msg *m;
+	int rv = nng_msg_alloc(&m, 0);
+	if (rv == 0 && (rv = nng_msg_append(m, d->buf.data, d->buf.len)) != 0)
+		nng_msg_free(m);
+	if (rv != 0)
+		return pd_nng_err(rv);
+	nng_aio_set_msg(d->aio, m);
+	nng_aio_set_timeout(d->aio, (nng_duration)s->o.reply_timeout_ms);
+	nng_ctx_send(d->ctx, d->aio);
+	nng_aio_wait(d->aio);
+	if ((rv = nng_aio_result(d->aio)) != 0) {
+		nng_msg_free(nng_aio_get_msg(d->aio));
+		return pd_nng_err(rv);
+	}
+	STAT_INC(s->st, batches_sent);
+	nng_aio_set_timeout(d->aio, (nng_duration)s->o.reply_timeout_ms);
+	nng_ctx_recv(d->ctx, d->aio);
+	nng_aio_wait(d->aio);
+	if ((rv = nng_aio_result(d->aio)) != 0)
+		return pd_nng_err(rv);
+	*reply = nng_aio_get_msg(d->aio);
+	if (pd_batch_reply_decode(nng_msg_body(*reply), nng_msg_len(*reply), r) < 0)
+		return PD_EPROTO;
+	return r->status;
+}
+
+/* Acts on the outcome of sending batch seq. */
+static void sender_outcome(struct sender *d, uint64_t seq, int rc, const struct pd_batch_reply *r)
+{
+	struct ship *s = d->ship;
+	const char *text = r && r->msg ? r->msg : "";
+	int tlen = r && r->msg ? (int)r->msg_len : 0;
+	if (rc == 0) {
+		STAT_INC(s->st, batches_acked);
+		spool_remove(s->spool, seq);
+		pthread_mutex_lock(&s->mu);
+		s->backoff_ms = 0;
+		if (s->down_logged || s->refused_logged)
+			log_info("ship: the aggregator accepts batches again");
+		s->down_logged = s->refused_logged = 0;
+		pthread_mutex_unlock(&s->mu);
+		return;
+	}
+	if (rc == PD_EMALF || rc == PD_EVERSION || rc == PD_ELIMIT) {
+		char why[PD_BATCH_MSG_MAX + 64];
+		snprintf(why, sizeof(why), "the aggregator rejected it: %.*s", tlen, text);
+		spool_set_aside(s->spool, seq, why);
+		return;
+	}
+	STAT_INC(s->st, batches_retried);
+	if (rc == PD_EAUTH) {
+		STAT_INC(s->st, batches_refused);
+		if (!s->refused_logged)
+			log_warnx("ship: the aggregator refuses this sensor (%.*s); keeping the "
+			          "batches and trying again every %d s", tlen, text,
+			          SHIP_REFUSED_RETRY_MS / 1000);
+		s->refused_logged = 1;
+		ship_backoff(s, SHIP_REFUSED_RETRY_MS);
+		return;
+	}
+	if (rc != PD_EBUSY && rc != PD_ESTORE && rc != PD_ESTALE) {
+		STAT_INC(s->st, ship_errors);
+		if (!s->down_logged)
+			log_warnx("ship: cannot deliver to %s (%s); batches stay spooled and are "
+			          "sent when it answers", s->o.url, pd_strerror(rc));
+		s->down_logged = 1;
+	}
+	ship_backoff(s, 0);
+}
+
+static void *sender_main(void *arg)
+{
+	struct sender *d = arg;
+	struct ship *s = d->ship;
+	pthread_mutex_lock(&s->mu);
+	while (!s->stopping) {
+		uint64_t now = now_ms(), seq = 0;
+		if (now >= s->retry_at_ms)
+			seq = ship_pick(s);
+		if (!seq) {
+			struct timespec ts;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			uint64_t wait = s->retry_at_ms > now ? s->retry_at_ms - now : 1000;
+			if (wait > 1000)
+				wait = 1000;
+			ts.tv_sec += (time_t)(wait / 1000);
+			ts.tv_nsec += (long)(wait % 1000) * 1000000L;
+			if (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
+			pthread_cond_timedwait(&s->cv, &s->mu, &ts);
+			continue;
+		}
+		d->seq = seq;
+		pthread_mutex_unlock(&s->mu);
+		struct pd_batch_reply r;
+		nng_msg *reply = NULL;
+		memset(&r, 0, sizeof(r));
+		int rc = spool_read(s->spool, seq, &d->buf, NULL);
+		if (rc == 0) {
+			rc = sender_exchange(d, &r, &reply);
+			sender_outcome(d, seq, rc, &r);
+		}
+		if (reply)
+			nng_msg_free(reply);
+		pthread_mutex_lock(&s->mu);
+		d->seq = 0;
+		pthread_cond_broadcast(&s->cv);
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+static int ship_socket(struct ship *s, char *err, size_t errlen)
+{
+	int rv = nng_req0_open(&s->sock);
+	if (rv != 0) {
+		snprintf(err, errlen, "ship: cannot open a socket (%s)", nng_strerror(rv));
+		return pd_nng_err(rv);
+	}
+	int rc = pd_tls_config(&s->tls, 0, &s->o.tls, s->o.server_name, err, errlen);
+	if (rc < 0)
+		return rc;
+	/* Our own timeouts decide when to send again; NNG's resend would only
+	 * duplicate work on a slow aggregator. */
+	nng_socket_set_ms(s->sock, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
+	nng_socket_set_ms(s->sock, NNG_OPT_RECONNMINT, 100);
+	nng_socket_set_ms(s->sock, NNG_OPT_RECONNMAXT, 5000);
+	nng_socket_set_size(s->sock, NNG_OPT_RECVMAXSZ, 65536);
+	if ((rv = nng_dialer_create(&s->dialer, s->sock, s->o.url)) != 0 ||
+	    (rv = nng_dialer_set_ptr(s->dialer, NNG_OPT_TLS_CONFIG, s->tls)) != 0 ||
+	    (rv = nng_dialer_start(s->dialer, NNG_FLAG_NONBLOCK)) != 0) {
+		snprintf(err, errlen, "ship: cannot dial %s (%s)", s->o.url, nng_strerror(rv));
+		return pd_nng_err(rv);
+	}
+	return 0;
+}
+
+int ship_start(struct ship **out, const struct ship_opts *o, struct spool *sp,
+               struct sensor_stats *st, char *err, size_t errlen)
+{
+	struct ship *s = calloc(1, sizeof(*s));
+	if (!s)
+		return -12;
+	s->o = *o;
+	if (!s->o.inflight)
+		s->o.inflight = 4;
+	if (s->o.inflight > SHIP_MAX_INFLIGHT)
+		s->o.inflight = SHIP_MAX_INFLIGHT;
+	if (!s->o.reply_timeout_ms)
+		s->o.reply_timeout_ms = 60000;
+	s->spool = sp;
+	s->st = st;
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cv, NULL);
+	int rc = ship_socket(s, err, errlen);
+	for (unsigned i = 0; rc == 0 && i < s->o.inflight; i++) {
+		struct sender *d = &s->senders[i];
+		d->ship = s;
+		pd_buf_init(&d->buf, SPOOL_MAX_PAYLOAD);
+		int rv = nng_ctx_open(&d->ctx, s->sock);
+		if (rv == 0)
+			rv = nng_aio_alloc(&d->aio, NULL, NULL);
+		if (rv != 0 || pthread_create(&d->thread, NULL, sender_main, d) != 0) {
+			snprintf(err, errlen, "ship: cannot start senders");
+			rc = PD_ENET;
+			break;
+		}
+		s->nsenders++;
+	}
+	if (rc < 0) {
+		ship_stop(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+void ship_wake(struct ship *s)
+{
+	pthread_mutex_lock(&s->mu);
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+}
+
+int ship_drain(struct ship *s, uint64_t timeout_ms, volatile int *stop_flag)
+{
+	uint64_t until = now_ms() + timeout_ms;
+	for (;;) {
+		uint64_t bytes, batches;
+		spool_depth(s->spool, &bytes, &batches);
+		if (batches == 0)
+			return 0;
+		if (stop_flag && *stop_flag)
+			return PD_ESTALE;
+		if (now_ms() >= until)
+			return PD_ETIMEOUT;
+		struct timespec ts = { 0, 50 * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+}
+
+void ship_stop(struct ship *s)
+{
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->mu);
+	s->stopping = 1;
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	/* Closing the socket ends every exchange in flight at once (and any
+	 * a sender starts after this); the batches stay spooled. */
+	if (s->sock.id > 0)
+		nng_close(s->sock);
+	for (unsigned i = 0; i < s->nsenders; i++)
+		pthread_join(s->senders[i].thread, NULL);
+	for (unsigned i = 0; i < SHIP_MAX_INFLIGHT; i++) {
+		if (s->senders[i].aio)
+			nng_aio_free(s->senders[i].aio);
+		pd_buf_fini(&s->senders[i].buf);
+	}
+	if (s->tls)
+		nng_tls_config_free(s->tls);
+	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->cv);
+	free(s);
+}

@@ -1,0 +1,130 @@
+"""Real processes for the integration tests: a throw-away PKI made with
+deploy/almanac-pki, aggregators on loopback ports chosen by the OS, and
+sensors shipping to them. Waits are on readiness, never fixed sleeps."""
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+
+from conftest import ROOT, binary, merge_lines, parse_counters
+
+PKI = os.path.join(ROOT, 'deploy', 'almanac-pki')
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def wait_for(cond, what, timeout=30, detail=None):
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > deadline:
+            raise AssertionError('timed out waiting for %s%s'
+                                 % (what, '\n' + detail() if detail else ''))
+        time.sleep(0.02)
+
+
+class Pki:
+    """A CA with certificates issued on demand (cached per name)."""
+
+    def __init__(self, d):
+        self.dir = str(d)
+        subprocess.run([PKI, 'init', self.dir], check=True, capture_output=True)
+        self.agg = self.issue('aggregator', 'localhost')
+
+    def issue(self, kind, name, *extra):
+        crt = os.path.join(self.dir, name + '.crt')
+        if not os.path.exists(crt):
+            subprocess.run([PKI, '-d', self.dir, kind, name] + list(extra), check=True,
+                           capture_output=True)
+        return crt, os.path.join(self.dir, name + '.key')
+
+    def sensor(self, name, site, *extra):
+        return self.issue('sensor', name, '--site', site, *extra)
+
+    def revoke(self, name):
+        subprocess.run([PKI, '-d', self.dir, 'revoke', name], check=True, capture_output=True)
+
+    @property
+    def ca(self):
+        return os.path.join(self.dir, 'ca.crt')
+
+    @property
+    def crl(self):
+        return os.path.join(self.dir, 'crl.pem')
+
+
+class Aggregator:
+    """almanac-aggregator on a free port, started and waited for."""
+
+    def __init__(self, pki, db, *extra, port=None):
+        self.pki, self.db, self.extra = pki, str(db), list(extra)
+        self.port = port or free_port()
+        self.url = 'tls+tcp://localhost:%d' % self.port
+        self.proc = None
+        self.log = []
+
+    def start(self):
+        crt, key = self.pki.agg
+        cmd = [binary('almanac-aggregator'), '--listen', self.url, '--db', self.db,
+               '--ca', self.pki.ca, '--cert', crt, '--key', key] + self.extra
+        self.log = []
+        self.proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
+        log = self.log
+        proc = self.proc
+        threading.Thread(target=lambda: [log.append(l) for l in proc.stderr],
+                         daemon=True).start()
+        wait_for(lambda: 'ready\n' in self.log or self.proc.poll() is not None,
+                 'the aggregator to be ready')
+        assert self.proc.poll() is None, ''.join(self.log)
+        return self
+
+    def counters(self):
+        """Counters from a SIGUSR1 report."""
+        n = sum(1 for l in self.log if l.startswith('almanac-aggregator: stats'))
+        self.proc.send_signal(signal.SIGUSR1)
+        wait_for(lambda: sum(1 for l in self.log
+                             if l.startswith('almanac-aggregator: stats')) > n
+                 and self.log[-1].startswith('  refused_auth_internal'),
+                 'a counter report')
+        last = max(i for i, l in enumerate(self.log) if l.startswith('almanac-aggregator: stats'))
+        return parse_counters(''.join(self.log[last:]))
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(timeout=60)
+        rc = self.proc.returncode if self.proc else 0
+        return rc
+
+    def kill(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=30)
+
+    def final_counters(self):
+        return parse_counters(''.join(self.log))
+
+    def export(self):
+        p = subprocess.run([binary('almanac-aggregator'), '--db', self.db, '--export', '-'],
+                           capture_output=True, text=True, timeout=300)
+        assert p.returncode == 0, p.stderr
+        return p.stdout
+
+    def exported(self):
+        return merge_lines(self.export().splitlines())
+
+
+def sensor_cmd(pki, agg_url, capture, state, name='s1', site='fra', *extra):
+    crt, key = pki.sensor(name, site)
+    return [binary('almanac-sensor'), '-r', capture, '--aggregator', agg_url, '--ca', pki.ca,
+            '--cert', crt, '--key', key, '--state-dir', str(state)] + list(extra)
+
+
+def run(cmd, timeout=300):
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    p.counters = parse_counters(p.stderr)
+    return p
