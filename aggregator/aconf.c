@@ -40,6 +40,8 @@ const struct pd_cfg_opt agg_opts[] = {
 	  "write the whole store as COF lines to FILE (- for stdout) and exit" },
 	{ "import", 0, NULL, PD_CFG_STR, OFF(import_path), 0, 0, NULL, "FILE",
 	  "merge COF lines from FILE into the store and exit (once per file)" },
+	{ "compact", 0, NULL, PD_CFG_BOOL, OFF(compact), 0, 0, "no", NULL,
+	  "compact the whole store and exit" },
 	{ "import-site", 0, NULL, PD_CFG_STR, OFF(import_site), 0, 0, "import", "SITE",
 	  "site for imported lines that name none" },
 	{ "user", 0, "process", PD_CFG_STR, OFF(user), 0, 0, NULL, "USER",
@@ -80,7 +82,7 @@ int agg_conf_load(struct agg_conf *c, int argc, char **argv, char *err, size_t e
 		snprintf(err, errlen, "--export and --import are separate runs");
 		return PD_EUSAGE;
 	}
-	if (c->export_path || c->import_path)
+	if (c->export_path || c->import_path || c->compact)
 		return 0;
 	if ((rc = need(c->listen, "give --listen tls+tcp://HOST:PORT (or --export/--import)",
 	               err, errlen)) < 0 ||

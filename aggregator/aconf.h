@@ -14,7 +14,7 @@ struct agg_conf {
 	char *listen, *db, *ca, *cert, *key, *crl, *registry;
 	char *export_path, *import_path, *import_site, *user, *log_level;
 	uint64_t contexts, workers, max_batch_bytes, group_batches, group_obs, cache_bytes;
-	int no_sync, check_only, help, version;
+	int no_sync, compact, check_only, help, version;
 };
 
 extern const struct pd_cfg_opt agg_opts[];

@@ -89,7 +89,6 @@ static void agg_report(struct agg *a, const char *heading)
 {
 	atomic_store(&a->stats.v[AS_tls_handshakes_refused],
 	             a->ingest ? ingest_tls_refused(a->ingest) : 0);
-	atomic_store(&a->stats.v[AS_pipes_dropped], a->ingest ? ingest_pipes_dropped(a->ingest) : 0);
 	astats_print(&a->stats, stderr, heading);
 }
 
@@ -151,8 +150,11 @@ int agg_maintain(const struct agg_conf *c)
 	a.c = c;
 	if (agg_open_store(&a, c->import_path != NULL) < 0)
 		return 1;
-	int rc;
-	if (c->export_path) {
+	int rc = 0;
+	if (c->compact) {
+		store_compact(a.store);
+		log_info("compacted %s", c->db);
+	} else if (c->export_path) {
 		FILE *f = strcmp(c->export_path, "-") ? fopen(c->export_path, "w") : stdout;
 		if (!f) {
 			log_warn("export: cannot open %s", c->export_path);

@@ -20,6 +20,7 @@
 	X(heartbeats_received) \
 	X(observations_applied) \
 	X(refused_malformed) \
+	X(refused_oversize) \
 	X(refused_version) \
 	X(refused_auth) \
 	X(refused_registry) \
@@ -30,7 +31,8 @@
 	X(store_commit_batches) \
 	X(store_write_errors) \
 	X(tls_handshakes_refused) \
-	X(pipes_dropped)
+	X(pipes_opened) \
+	X(pipes_closed)
 
 enum agg_stat {
 #define AGG_STAT_ENUM(n) AS_##n,

@@ -278,7 +278,7 @@ int cofio_import(struct store *st, struct sites *sites, const char *path,
 	if (offset > 0)
 		log_info("import: resuming %s at byte %lld", path, offset);
 	FILE *f = fopen(path, "rb");
-	im.merge = merge_new(st, IMPORT_GROUP_OBS + 4096, IMPORT_LINE_MAX * 2);
+	im.merge = merge_new(st, IMPORT_GROUP_OBS + 4096, IMPORT_LINE_MAX * 2, NULL, NULL);
 	im.toks = malloc(IMPORT_TOKS * sizeof(*im.toks));
 	im.rdata = malloc(PD_RR_CANON_MAX);
 	im.text = malloc(IMPORT_LINE_MAX + 1);

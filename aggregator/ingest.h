@@ -9,7 +9,10 @@
  * decode the body (bounded: pd_batch), then queue the batch for the writer.
  * The reply (ack or typed error) goes out when the writer has committed.
  * Every refusal is counted by reason and answered; the pipe stays usable.
- * NNG_OPT_RECVMAXSZ bounds what a peer can make the aggregator allocate.
+ * NNG_OPT_RECVMAXSZ (twice max_batch_bytes) bounds what a peer can make the
+ * aggregator allocate: NNG closes the connection of a peer sending more,
+ * which shows only in pipes_closed; batches between the two limits are
+ * refused with an answer (refused_oversize).
  */
 #ifndef AGG_INGEST_H
 #define AGG_INGEST_H
@@ -46,7 +49,6 @@ int ingest_start(struct ingest **out, const struct ingest_opts *o, struct pd_ver
 void ingest_stop(struct ingest *in);
 /* TLS handshakes the listener refused (NNG's "auth" statistic). */
 uint64_t ingest_tls_refused(struct ingest *in);
-/* Connections NNG dropped for oversized or broken messages. */
-uint64_t ingest_pipes_dropped(struct ingest *in);
+
 
 #endif

@@ -33,7 +33,8 @@ int main(int argc, char **argv)
 		printf("usage: almanac-aggregator --listen tls+tcp://HOST:PORT --db DIR --ca CA "
 		       "--cert CRT --key KEY [options]\n"
 		       "       almanac-aggregator --db DIR --export FILE|-\n"
-		       "       almanac-aggregator --db DIR --import FILE\n\n");
+		       "       almanac-aggregator --db DIR --import FILE\n"
+		       "       almanac-aggregator --db DIR --compact\n\n");
 		pd_cfg_usage(agg_opts, stdout);
 	} else if (rc == 0 && conf.version) {
 		printf("almanac-aggregator %s\n", ALMANAC_VERSION);
@@ -46,7 +47,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "almanac-aggregator: configuration ok\n");
 	} else {
 		pd_log_init("almanac-aggregator", log_level_of(conf.log_level));
-		rc = conf.export_path || conf.import_path ? agg_maintain(&conf) : agg_serve(&conf);
+		rc = conf.export_path || conf.import_path || conf.compact ? agg_maintain(&conf)
+		                                                          : agg_serve(&conf);
 	}
 	agg_conf_free(&conf);
 	return rc;

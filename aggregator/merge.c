@@ -2,25 +2,32 @@
 
 #include <stdlib.h>
 
+#include "keyfilter.h"
 #include "kvmap.h"
 #include "pd_err.h"
 #include "pd_proc.h"
 #include "record.h"
+#include "valcache.h"
 
 struct merge {
 	struct store *store;
+	struct keyfilter *kf;
+	struct valcache *vc;
 	struct kvmap *pending;
 	struct store_batch *batch;
 	struct pd_buf val;
 	uint8_t *key, *merged;
 };
 
-struct merge *merge_new(struct store *st, size_t max_obs, size_t max_bytes)
+struct merge *merge_new(struct store *st, size_t max_obs, size_t max_bytes,
+                        struct keyfilter *kf, struct valcache *vc)
 {
 	struct merge *m = calloc(1, sizeof(*m));
 	if (!m)
 		return NULL;
 	m->store = st;
+	m->kf = kf;
+	m->vc = vc;
 	/* Each observation adds at most its tuple's bytes and a value with one
 	 * more site than before. */
 	m->pending = kvmap_new(max_obs + 1024, max_bytes + max_obs * 192, pd_random_u64());
@@ -69,13 +76,19 @@ int merge_obs(struct merge *m, const struct pd_obs *o, uint32_t site)
 	size_t kl = rec_key_tuple(m->key, o);
 	const uint8_t *old = NULL;
 	size_t oldlen = 0;
+	/* Where the current value is: this group, or (unless the filter says
+	 * the tuple is new) the cache, or LevelDB. */
 	if (!kvmap_get(m->pending, m->key, kl, &old, &oldlen)) {
-		int rc = store_get(m->store, NULL, m->key, kl, &m->val);
+		int maybe = !m->kf || keyfilter_maybe(m->kf, m->key, kl), rc = 0;
+		if (maybe && !(m->vc && valcache_get(m->vc, m->key, kl, &old, &oldlen)))
+			rc = store_get(m->store, NULL, m->key, kl, &m->val);
 		if (rc < 0)
 			return rc;
 		if (rc == 1) {
 			old = m->val.data;
 			oldlen = m->val.len;
+		} else if (!old && m->kf) {
+			keyfilter_add(m->kf, m->key, kl); /* a new tuple */
 		}
 	}
 	int n = rec_val_merge(old, oldlen, site, o->count, o->first_s, o->last_s, m->merged,
@@ -91,5 +104,10 @@ int merge_commit(struct merge *m, int sync, char *err, size_t errlen)
 	const uint8_t *k, *v;
 	while (kvmap_next(m->pending, &cur, &k, &kl, &v, &vl))
 		store_batch_put(m->batch, k, kl, v, vl);
-	return store_write(m->store, m->batch, sync, err, errlen);
+	int rc = store_write(m->store, m->batch, sync, err, errlen);
+	if (rc == 0 && m->vc) {
+		for (cur = 0; kvmap_next(m->pending, &cur, &k, &kl, &v, &vl);)
+			valcache_put(m->vc, k, kl, v, vl);
+	}
+	return rc;
 }

@@ -17,8 +17,17 @@
 
 struct merge;
 
-/* Room for max_obs observations and max_bytes of their encoded tuples. */
-struct merge *merge_new(struct store *st, size_t max_obs, size_t max_bytes);
+struct keyfilter;
+struct valcache;
+
+/*
+ * Room for max_obs observations and max_bytes of their encoded tuples.
+ * kf and vc (borrowed, may be NULL) spare LevelDB lookups: the filter says
+ * which tuples cannot be stored yet, the cache holds recent values; a
+ * successful commit updates both.
+ */
+struct merge *merge_new(struct store *st, size_t max_obs, size_t max_bytes,
+                        struct keyfilter *kf, struct valcache *vc);
 void merge_free(struct merge *m);
 
 /* Starts a new group (forgets an uncommitted one). */

@@ -88,7 +88,7 @@ int store_open(struct store **out, const char *dir, const struct store_opts *o, 
 	leveldb_options_set_filter_policy(s->opts, s->bloom);
 	leveldb_options_set_compression(s->opts, leveldb_snappy_compression);
 	leveldb_options_set_write_buffer_size(s->opts,
-	                                      o->write_buffer_bytes ? o->write_buffer_bytes : 32u << 20);
+	                                      o->write_buffer_bytes ? o->write_buffer_bytes : 4u << 20);
 	leveldb_options_set_max_file_size(s->opts, 8u << 20);
 	leveldb_options_set_max_open_files(s->opts, 512);
 	s->ro = leveldb_readoptions_create();

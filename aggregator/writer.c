@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* pthread_setname_np */
 #include "writer.h"
 
 #include <errno.h>
@@ -8,10 +9,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "keyfilter.h"
 #include "merge.h"
+#include "valcache.h"
 #include "pd_err.h"
 #include "pd_hash.h"
 #include "pd_log.h"
+#include "pd_proc.h"
 #include "pd_varint.h"
 #include "record.h"
 #include "seqset.h"
@@ -50,6 +54,8 @@ struct writer {
 	struct wtouch *touched;
 	unsigned ntouched;
 	struct merge *merge;
+	struct keyfilter *kf;
+	struct valcache *vc;
 	struct store_batch *batch; /* the merge group's */
 	struct pd_buf val;         /* stream records */
 	uint8_t *streambuf;
@@ -225,6 +231,15 @@ static void writer_recover(struct writer *w)
 	}
 	memset(w->streams, 0, WRITER_STREAMS_MAX * sizeof(*w->streams));
 	w->nstreams = 0;
+	valcache_clear(w->vc);
+	if (w->kf && keyfilter_rebuild(w->kf, w->store, err, sizeof(err)) < 0) {
+		/* Without a trustworthy filter every tuple is looked up. */
+		keyfilter_free(w->kf);
+		w->kf = NULL;
+		merge_free(w->merge);
+		w->merge = merge_new(w->store, w->o.group_obs, w->o.max_batch_bytes, NULL, w->vc);
+		w->batch = w->merge ? merge_batch(w->merge) : NULL;
+	}
 	if (sites_reload(w->sites, w->store, err, sizeof(err)) < 0)
 		log_warnx("writer: cannot read the site table again (%s)", err);
 	log_info("writer: reopened the store after failed writes");
@@ -311,6 +326,7 @@ static struct wjob *writer_take(struct writer *w)
 static void *writer_main(void *arg)
 {
 	struct writer *w = arg;
+	pthread_setname_np(pthread_self(), "alm-writer");
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
 		while (!w->head && !w->stopping)
@@ -320,6 +336,13 @@ static void *writer_main(void *arg)
 		struct wjob *jobs = writer_take(w);
 		pthread_mutex_unlock(&w->mu);
 		writer_group(w, jobs);
+		if (w->kf && keyfilter_full(w->kf)) {
+			char err[256];
+			log_info("writer: growing the key filter past %llu keys",
+			         (unsigned long long)keyfilter_keys(w->kf));
+			if (keyfilter_rebuild(w->kf, w->store, err, sizeof(err)) < 0)
+				log_warnx("writer: %s", err);
+		}
 		if (w->failing) {
 			/* Give the disk a moment; submitters get PD_EBUSY meanwhile. */
 			struct timespec ts = { WRITER_RETRY_MS / 1000, (WRITER_RETRY_MS % 1000) * 1000000L };
@@ -366,6 +389,8 @@ int writer_failing(struct writer *w)
 static void writer_free(struct writer *w)
 {
 	merge_free(w->merge);
+	keyfilter_free(w->kf);
+	valcache_free(w->vc);
 	pd_buf_fini(&w->val);
 	free(w->streambuf);
 	free(w->streams);
@@ -400,7 +425,11 @@ int writer_start(struct writer **out, struct store *st, struct sites *sites,
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
 	pd_buf_init(&w->val, 2 + 2 * PD_IDENTITY_MAX + SEQSET_ENC_MAX);
-	w->merge = merge_new(st, w->o.group_obs, w->o.max_batch_bytes);
+	char kerr[256];
+	if (keyfilter_build(&w->kf, st, 1u << 24, kerr, sizeof(kerr)) < 0)
+		log_warnx("writer: no key filter, every new tuple costs a lookup (%s)", kerr);
+	w->vc = valcache_new(w->o.cache_entries ? w->o.cache_entries : 1u << 20, pd_random_u64());
+	w->merge = merge_new(st, w->o.group_obs, w->o.max_batch_bytes, w->kf, w->vc);
 	w->batch = w->merge ? merge_batch(w->merge) : NULL;
 	w->streambuf = malloc(2 + 2 * PD_IDENTITY_MAX + SEQSET_ENC_MAX);
 	w->streams = calloc(WRITER_STREAMS_MAX, sizeof(*w->streams));

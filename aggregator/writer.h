@@ -45,6 +45,7 @@ struct writer_opts {
 	size_t group_obs;        /* observations per write at most; 0: 200000 */
 	size_t group_bytes;      /* encoded batch bytes per write at most; 0: 16 MiB */
 	size_t max_batch_bytes;  /* the largest batch ingest accepts */
+	size_t cache_entries;    /* values kept for repeated tuples; 0: 1048576 */
 	int no_sync;             /* tests and benchmarks only */
 };
 

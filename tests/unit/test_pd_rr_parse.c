@@ -704,7 +704,7 @@ static void test_any_order(void **state)
 		size_t len = 0;
 		for (size_t i = 0; i < nf; i++)
 			len += (size_t)snprintf(shuffled + len, sizeof(shuffled) - len, "%s%s",
-			                        i ? " \t " + rnd(3) : "", f[i]);
+			                        i ? &" \t "[rnd(3)] : "", f[i]);
 		int n = pd_rr_parse_err(type, shuffled, len, g_out, sizeof(g_out), &err);
 		if (n < 0)
 			fail_msg("\"%s\" refused at %zu: %s", shuffled, err.off, err.why);

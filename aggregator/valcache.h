@@ -1,0 +1,33 @@
+/*
+ * valcache: the stored values of recently merged tuples, so repeated
+ * tuples (the popular names) merge without a LevelDB lookup.
+ *
+ * Set-associative (8 ways per set, a small age per way): a put replaces the
+ * oldest way of its set. Bounded by the number of entries given at
+ * creation; each entry is one allocation. It holds only values as they
+ * were written to the store: the writer puts after a successful commit and
+ * clears it when the store was reopened. One owner thread.
+ */
+#ifndef AGG_VALCACHE_H
+#define AGG_VALCACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct valcache;
+
+struct valcache *valcache_new(size_t max_entries, uint64_t seed);
+void valcache_free(struct valcache *c);
+void valcache_clear(struct valcache *c);
+
+/* 1 with the cached value (valid until the next put or clear), or 0. */
+int valcache_get(struct valcache *c, const uint8_t *k, size_t kl, const uint8_t **v,
+                 size_t *vl);
+void valcache_put(struct valcache *c, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl);
+
+struct valcache_stats {
+	uint64_t hits, misses, entries, bytes;
+};
+void valcache_stats(const struct valcache *c, struct valcache_stats *st);
+
+#endif
