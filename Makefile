@@ -138,9 +138,22 @@ fuzz: deps-test
 			-rss_limit_mb=1024 build/fuzz/corpus/$${f#fuzz_} tests/fuzz/corpus/$${f#fuzz_}; \
 	done
 
-bench: all
+BENCH_BINS := $(BUILD)/bench/pcap_floor $(BUILD)/bench/ingest_bench $(BUILD)/bench/store_bench
+
+$(BUILD)/bench/pcap_floor: $(BUILD)/obj/tests/bench/pcap_floor.o
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lpcap
+
+$(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(AGG_LIB) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(LIBS_ALL)
+
+$(BUILD)/obj/tests/bench/%.o: ALL_CFLAGS += -Iaggregator
+
+bench: all $(BENCH_BINS)
 	@sh mk/deps.sh bench
 	$(PYTHON) tests/bench/bench_sensor.py --build $(BUILD)
+	$(PYTHON) tests/bench/bench_ingest.py --build $(BUILD)
 
 demo: deps-build all
 	@sh mk/demo.sh

@@ -48,15 +48,6 @@ def ensure_capture(args, outdir):
     return pcap
 
 
-def ensure_floor(outdir):
-    exe = os.path.join(outdir, 'pcap_floor')
-    src = os.path.join(HERE, 'pcap_floor.c')
-    if not os.path.exists(exe) or os.path.getmtime(exe) < os.path.getmtime(src):
-        subprocess.run(['cc', '-O2', '-std=c11', '-D_DEFAULT_SOURCE', '-o', exe, src, '-lpcap'],
-                       check=True)
-    return exe
-
-
 def timed(cmd):
     """Runs cmd; returns (seconds, peak RSS in KiB, stderr)."""
     t0 = time.monotonic()
@@ -89,7 +80,7 @@ def main():
     args = ap.parse_args()
     outdir = os.path.join(ROOT, 'build', 'bench')
     pcap = ensure_capture(args, outdir)
-    floor = ensure_floor(outdir)
+    floor = os.path.join(ROOT, args.build, 'bench', 'pcap_floor')
     sensor = os.path.join(ROOT, args.build, 'almanac-sensor')
 
     floor_t, sensor_t, rss = [], [], []

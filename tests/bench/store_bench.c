@@ -1,0 +1,138 @@
+/*
+ * store_bench: the writer's merge path alone, against plain LevelDB.
+ *
+ *   store_bench DIR TUPLES REPEAT
+ *
+ * Both runs write synced groups of 50,000 A-record tuples to a fresh
+ * LevelDB (DIR/raw, DIR/merge): "raw" puts fixed values with no reads (the
+ * floor for any LevelDB-backed store); "merge" folds the same observation
+ * stream (a fraction REPEAT repeats earlier tuples, skewed to the popular
+ * ones) through merge.c with the key filter and value cache, as the
+ * aggregator's writer does. Prints one line per run in observations/s.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "keyfilter.h"
+#include "merge.h"
+#include "record.h"
+#include "store.h"
+#include "valcache.h"
+
+#define GROUP 50000
+
+static double now_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static uint64_t rnd(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+static size_t tuple(uint64_t i, uint8_t *name, uint8_t *rd)
+{
+	char a[24], b[24];
+	int la = snprintf(a, sizeof(a), "t%llu", (unsigned long long)i);
+	int lb = snprintf(b, sizeof(b), "z%llu", (unsigned long long)(i % 5000));
+	size_t n = 0;
+	name[n++] = (uint8_t)la;
+	memcpy(name + n, a, (size_t)la);
+	n += (size_t)la;
+	name[n++] = (uint8_t)lb;
+	memcpy(name + n, b, (size_t)lb);
+	n += (size_t)lb;
+	memcpy(name + n, "\005bench\0", 7);
+	rd[0] = 10;
+	rd[1] = (uint8_t)(i >> 16);
+	rd[2] = (uint8_t)(i >> 8);
+	rd[3] = (uint8_t)i;
+	return n + 7;
+}
+
+/* The next observation's tuple index. */
+static uint64_t next_index(uint64_t *made, uint64_t tuples, double repeat, uint64_t *rng)
+{
+	if (*made > 0 && (*made >= tuples || (double)(rnd(rng) % 10000) / 1e4 < repeat)) {
+		double u = (double)(rnd(rng) % 1000000) / 1e6;
+		return (uint64_t)((double)*made * u * u * u);
+	}
+	return (*made)++;
+}
+
+static struct store *open_store(const char *dir)
+{
+	char err[512];
+	struct store *st;
+	struct store_opts so = { .create = 1 };
+	if (store_open(&st, dir, &so, err, sizeof(err)) < 0) {
+		fprintf(stderr, "store_bench: %s\n", err);
+		exit(1);
+	}
+	return st;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 4) {
+		fprintf(stderr, "usage: store_bench DIR TUPLES REPEAT\n");
+		return 2;
+	}
+	char path[4096], err[512];
+	uint64_t tuples = strtoull(argv[2], NULL, 10), made, rng, obs;
+	double repeat = atof(argv[3]);
+	uint8_t name[64], rd[4], key[REC_KEY_MAX], val[16] = { 1, 1, 0, 0, 1 };
+	struct pd_obs o = { .name = name, .rdata = rd, .rdlen = 4, .type = 1, .count = 1,
+		.first_s = 1700000000, .last_s = 1700000060 };
+
+	snprintf(path, sizeof(path), "%s/raw", argv[1]);
+	struct store *st = open_store(path);
+	struct store_batch *b = store_batch_new();
+	made = 0, rng = 88172645463325252ull, obs = 0;
+	double t0 = now_s();
+	while (made < tuples) {
+		store_batch_clear(b);
+		for (int k = 0; k < GROUP; k++, obs++) {
+			o.name_len = tuple(next_index(&made, tuples, repeat, &rng), name, rd);
+			store_batch_put(b, key, rec_key_tuple(key, &o), val, sizeof(val));
+		}
+		store_write(st, b, 1, err, sizeof(err));
+	}
+	double raw = (double)obs / (now_s() - t0);
+	store_batch_free(b);
+	store_close(st);
+
+	snprintf(path, sizeof(path), "%s/merge", argv[1]);
+	st = open_store(path);
+	struct keyfilter *kf;
+	keyfilter_build(&kf, st, 1u << 24, err, sizeof(err));
+	struct valcache *vc = valcache_new(1u << 20, 7);
+	struct merge *m = merge_new(st, GROUP, 16u << 20, kf, vc);
+	made = 0, rng = 88172645463325252ull, obs = 0;
+	t0 = now_s();
+	while (made < tuples) {
+		merge_begin(m);
+		for (int k = 0; k < GROUP; k++, obs++) {
+			o.name_len = tuple(next_index(&made, tuples, repeat, &rng), name, rd);
+			merge_obs(m, &o, 1);
+		}
+		merge_commit(m, 1, err, sizeof(err));
+	}
+	double merged = (double)obs / (now_s() - t0);
+	printf("leveldb_raw obs=%llu obs_per_s=%.0f\n", (unsigned long long)obs, raw);
+	printf("merge obs=%llu obs_per_s=%.0f ratio=%.2f\n", (unsigned long long)obs, merged,
+	       merged / raw);
+	merge_free(m);
+	valcache_free(vc);
+	keyfilter_free(kf);
+	store_close(st);
+	return 0;
+}
