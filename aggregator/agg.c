@@ -9,6 +9,7 @@
 #include "astats.h"
 #include "cofio.h"
 #include "ingest.h"
+#include "migrate.h"
 #include "pd_err.h"
 #include "pd_log.h"
 #include "pd_proc.h"
@@ -35,6 +36,8 @@ static int agg_open_store(struct agg *a, int create)
 	char err[512];
 	struct store_opts so = { .block_cache_bytes = a->c->cache_bytes, .create = create };
 	int rc = store_open(&a->store, a->c->db, &so, err, sizeof(err));
+	if (rc == 0)
+		rc = migrate_store(a->store, a->c->db, err, sizeof(err));
 	if (rc == 0)
 		rc = sites_load(&a->sites, a->store, err, sizeof(err));
 	if (rc < 0)

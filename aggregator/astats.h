@@ -19,6 +19,7 @@
 	X(batches_duplicate) \
 	X(heartbeats_received) \
 	X(observations_applied) \
+	X(observations_unmergeable) \
 	X(refused_malformed) \
 	X(refused_oversize) \
 	X(refused_version) \

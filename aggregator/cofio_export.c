@@ -4,45 +4,9 @@
 #include <string.h>
 
 #include "pd_buf.h"
-#include "pd_cof.h"
+#include "cofline.h"
 #include "pd_err.h"
 #include "record.h"
-
-static int export_sites(struct pd_buf *b, struct sites *sites, const struct rec_val *v)
-{
-	char name[SITE_NAME_MAX + 1];
-	int rc = pd_buf_adds(b, ",\"sites\":{");
-	for (size_t i = 0; i < v->nsites && rc == 0; i++) {
-		if (sites_name(sites, v->sites[i].site, name) < 0)
-			snprintf(name, sizeof(name), "site-%u", v->sites[i].site);
-		if (i)
-			rc = pd_buf_addc(b, ',');
-		if (rc == 0)
-			rc = pd_buf_add_json_str(b, name, strlen(name));
-		if (rc == 0)
-			rc = pd_buf_addf(b, ":{\"count\":%llu,\"time_first\":%lld,\"time_last\":%lld}",
-			                 (unsigned long long)v->sites[i].count,
-			                 (long long)v->sites[i].first_s, (long long)v->sites[i].last_s);
-	}
-	if (rc == 0)
-		rc = pd_buf_addc(b, '}');
-	return rc;
-}
-
-static int export_raw(struct pd_buf *b, const struct pd_obs *o)
-{
-	static const char hex[] = "0123456789abcdef";
-	int rc = pd_buf_adds(b, ",\"rdata_raw\":\"");
-	if (rc == 0)
-		rc = pd_buf_reserve(b, o->rdlen * 2 + 1);
-	for (size_t i = 0; rc == 0 && i < o->rdlen; i++) {
-		b->data[b->len++] = (uint8_t)hex[o->rdata[i] >> 4];
-		b->data[b->len++] = (uint8_t)hex[o->rdata[i] & 15];
-	}
-	if (rc == 0)
-		rc = pd_buf_addc(b, '"');
-	return rc;
-}
 
 int cofio_export(struct store *st, struct sites *sites, FILE *f, struct cofio_stats *cs,
                  char *err, size_t errlen)
@@ -80,13 +44,7 @@ int cofio_export(struct store *st, struct sites *sites, FILE *f, struct cofio_st
 		o.first_s = rv.first_s;
 		o.last_s = rv.last_s;
 		pd_buf_reset(&line);
-		rc = pd_cof_begin(&line, &o, 0);
-		if (rc == 0)
-			rc = export_sites(&line, sites, &rv);
-		if (rc == 0 && !(o.flags & PD_OBS_NXDOMAIN))
-			rc = export_raw(&line, &o);
-		if (rc == 0)
-			rc = pd_cof_end(&line);
+		rc = cofline_write(&line, &o, &rv, sites, COFLINE_SITES | COFLINE_RAW);
 		if (rc == 0 && fwrite(line.data, 1, line.len, f) != line.len)
 			rc = -5; /* -EIO */
 		cs->tuples++;

@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 
+#include "index.h"
 #include "keyfilter.h"
 #include "kvmap.h"
 #include "pd_err.h"
@@ -16,7 +17,7 @@ struct merge {
 	struct kvmap *pending;
 	struct store_batch *batch;
 	struct pd_buf val;
-	uint8_t *key, *merged;
+	uint8_t *key, *merged, *ikey;
 };
 
 struct merge *merge_new(struct store *st, size_t max_obs, size_t max_bytes,
@@ -36,7 +37,8 @@ struct merge *merge_new(struct store *st, size_t max_obs, size_t max_bytes,
 	pd_buf_init(&m->val, vmax);
 	m->key = malloc(REC_KEY_MAX);
 	m->merged = malloc(rec_val_bound(vmax));
-	if (!m->pending || !m->batch || !m->key || !m->merged) {
+	m->ikey = malloc(INDEX_KEY_MAX);
+	if (!m->pending || !m->batch || !m->key || !m->merged || !m->ikey) {
 		merge_free(m);
 		return NULL;
 	}
@@ -52,6 +54,7 @@ void merge_free(struct merge *m)
 	pd_buf_fini(&m->val);
 	free(m->key);
 	free(m->merged);
+	free(m->ikey);
 	free(m);
 }
 
@@ -87,8 +90,11 @@ int merge_obs(struct merge *m, const struct pd_obs *o, uint32_t site)
 		if (rc == 1) {
 			old = m->val.data;
 			oldlen = m->val.len;
-		} else if (!old && m->kf) {
-			keyfilter_add(m->kf, m->key, kl); /* a new tuple */
+		} else if (!old) {
+			/* A new tuple: its index entries are written with it. */
+			if (m->kf)
+				keyfilter_add(m->kf, m->key, kl);
+			index_add(m->batch, o, m->ikey);
 		}
 	}
 	int n = rec_val_merge(old, oldlen, site, o->count, o->first_s, o->last_s, m->merged,

@@ -3,8 +3,9 @@
  * time. Each tuple's value is read once (from the group or the store),
  * merged with the observation rule per site, and kept in the group until
  * merge_commit writes all of them, plus whatever else the caller put in
- * the group's batch, atomically. Used by the writer (sensor batches) and
- * by import (COF files). One owner thread per group.
+ * the group's batch, atomically; a tuple stored for the first time gets
+ * its index entries (index.h) in the same write. Used by the writer
+ * (sensor batches) and by import (COF files). One owner per group.
  */
 #ifndef AGG_MERGE_H
 #define AGG_MERGE_H

@@ -71,7 +71,11 @@ static int get_figs(const uint8_t *p, size_t len, size_t *pos, uint64_t *count, 
 		return PD_EMALF;
 	*count = c;
 	*first = pd_unzigzag(f);
-	*last = *first + (int64_t)d;
+	/* In unsigned arithmetic: a last beyond INT64_MAX is corrupt, and
+	 * first + d must not overflow as a signed sum. */
+	if (d > (uint64_t)INT64_MAX - (uint64_t)*first)
+		return PD_EMALF;
+	*last = (int64_t)((uint64_t)*first + d);
 	return 0;
 }
 
@@ -79,7 +83,7 @@ static size_t put_figs(uint8_t *p, uint64_t count, int64_t first, int64_t last)
 {
 	size_t n = pd_put_var(p, count);
 	n += pd_put_var(p + n, pd_zigzag(first));
-	n += pd_put_var(p + n, (uint64_t)(last - first));
+	n += pd_put_var(p + n, (uint64_t)last - (uint64_t)first); /* no signed overflow */
 	return n;
 }
 
@@ -142,6 +146,9 @@ int rec_val_merge(const uint8_t *old, size_t oldlen, uint32_t site, uint64_t cou
 		w += put_figs(out + w, count, first_s, last_s);
 		n_out++;
 	}
+	/* More sites than merge and decode accept would make the value corrupt. */
+	if (n_out > REC_SITES_MAX)
+		return PD_ELIMIT;
 	/* nsites as a fixed 3-byte varint keeps the layout simple to patch. */
 	out[nsites_at] = (uint8_t)(n_out | 0x80);
 	out[nsites_at + 1] = (uint8_t)((n_out >> 7) | 0x80);

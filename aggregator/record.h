@@ -7,6 +7,10 @@
  *
  *   REC_RRSET  [01][reversed name][type be16][rdata]   -> record value
  *   REC_NEG    [02][reversed name][qtype be16]         -> record value
+ *   REC_FWD    [03][name][type][rdata]                 -> "" (index.c)
+ *   REC_IP     [04][4|6][address][reversed owner][type] -> ""
+ *   REC_RDNAME [05][reversed target][rrset key w/o family] -> ""
+ *   REC_RDNAMEF[06][target][rrset key w/o family]      -> ""
  *   REC_STREAM [10][stream id 16]                      -> stream state
  *   REC_META   [11][ascii key]                         -> metadata
  *
@@ -27,6 +31,10 @@
 enum rec_family {
 	REC_RRSET = 0x01,
 	REC_NEG = 0x02,
+	REC_FWD = 0x03,
+	REC_IP = 0x04,
+	REC_RDNAME = 0x05,
+	REC_RDNAMEF = 0x06,
 	REC_STREAM = 0x10,
 	REC_META = 0x11,
 };
@@ -68,7 +76,8 @@ size_t rec_name_reverse(const uint8_t *name, size_t len, uint8_t *out);
 /*
  * Merges one site's figures (count, first, last) into the value old (NULL
  * or empty for a new tuple) and writes the result to out (cap bytes).
- * Returns the new length, PD_EMALF for a corrupt old value, PD_ESPACE.
+ * Returns the new length, PD_EMALF for a corrupt old value, PD_ELIMIT when
+ * site would be one more than REC_SITES_MAX, PD_ESPACE.
  */
 int rec_val_merge(const uint8_t *old, size_t oldlen, uint32_t site, uint64_t count,
                   int64_t first_s, int64_t last_s, uint8_t *out, size_t cap);

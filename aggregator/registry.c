@@ -148,6 +148,10 @@ int registry_allows(struct registry *r, const char *sensor_id, const char *site)
 {
 	if (!r)
 		return 1;
+	/* Longer names are never listed; copied truncated, they would match
+	 * a listed name they merely start with. */
+	if (strlen(sensor_id) > REGISTRY_NAME_MAX || strlen(site) > REGISTRY_NAME_MAX)
+		return 0;
 	struct reg_entry key;
 	snprintf(key.sensor, sizeof(key.sensor), "%s", sensor_id);
 	snprintf(key.site, sizeof(key.site), "%s", site);

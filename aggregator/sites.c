@@ -18,7 +18,7 @@ struct sites {
 static const char site_prefix[] = "site/";
 static const char sid_prefix[] = "sid/";
 
-/* Reads the table from the store into s (under its write lock). */
+/* Reads the table from the store into s (not yet shared). */
 static int sites_read(struct sites *s, struct store *st, char *err, size_t errlen)
 {
 	memset(s->names, 0, SITES_MAX * sizeof(*s->names));
@@ -72,10 +72,21 @@ int sites_load(struct sites **out, struct store *st, char *err, size_t errlen)
 
 int sites_reload(struct sites *s, struct store *st, char *err, size_t errlen)
 {
+	/* Read into a new table and swap it in only when complete: a half-read
+	 * table would hand out ids the store already gives to other sites. */
+	struct sites *fresh;
+	int rc = sites_load(&fresh, st, err, errlen);
+	if (rc < 0)
+		return rc;
 	pthread_rwlock_wrlock(&s->lock);
-	int rc = sites_read(s, st, err, errlen);
+	char (*old)[SITE_NAME_MAX + 1] = s->names;
+	s->names = fresh->names;
+	s->n = fresh->n;
+	s->committed = fresh->committed;
+	fresh->names = old;
 	pthread_rwlock_unlock(&s->lock);
-	return rc;
+	sites_free(fresh);
+	return 0;
 }
 
 void sites_free(struct sites *s)

@@ -23,7 +23,8 @@ struct sites;
 
 int sites_load(struct sites **out, struct store *st, char *err, size_t errlen);
 void sites_free(struct sites *s);
-/* Reads the table again (after the store was reopened). */
+/* Reads the table again (after the store was reopened); pending sites are
+ * forgotten. On failure the table in force stays. */
 int sites_reload(struct sites *s, struct store *st, char *err, size_t errlen);
 
 /* 1 and *id when known (committed or pending), else 0. */

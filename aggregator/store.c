@@ -10,6 +10,7 @@
 #include "record.h"
 
 struct store {
+	int version;           /* the format the database is in */
 	pthread_rwlock_t lock; /* read: every use of db; write: reopening it */
 	char *dir;
 	leveldb_t *db;
@@ -48,6 +49,7 @@ static int store_check_version(struct store *s, const char *dir, char *err, size
 	int rc = store_get(s, NULL, version_key, sizeof(version_key), &v);
 	if (rc == 0) {
 		/* A new (or empty) store: stamp it. */
+		s->version = STORE_FORMAT_VERSION;
 		char text[16];
 		int n = snprintf(text, sizeof(text), "%d", STORE_FORMAT_VERSION);
 		struct store_batch *b = store_batch_new();
@@ -57,10 +59,11 @@ static int store_check_version(struct store *s, const char *dir, char *err, size
 	} else if (rc == 1) {
 		long ver = strtol(pd_buf_cstr(&v), NULL, 10);
 		rc = 0;
-		if (ver != STORE_FORMAT_VERSION) {
-			snprintf(err, errlen, "%s: store format version %ld, this aggregator reads %d; "
-			         "export it with the aggregator that wrote it (--export) and import the "
-			         "lines into a new store (--import)", dir, ver, STORE_FORMAT_VERSION);
+		s->version = (int)ver;
+		if (ver < 1 || ver > STORE_FORMAT_VERSION) {
+			snprintf(err, errlen, "%s: store format version %ld, this aggregator reads 1 to "
+			         "%d; export it with the aggregator that wrote it (--export) and import "
+			         "the lines into a new store (--import)", dir, ver, STORE_FORMAT_VERSION);
 			rc = PD_EVERSION;
 		}
 	} else {
@@ -331,4 +334,22 @@ void store_compact(struct store *s)
 	if (s->db)
 		leveldb_compact_range(s->db, NULL, 0, NULL, 0);
 	pthread_rwlock_unlock(&s->lock);
+}
+
+int store_version(const struct store *s)
+{
+	return s->version;
+}
+
+int store_set_version(struct store *s, int version, char *err, size_t errlen)
+{
+	char text[16];
+	int n = snprintf(text, sizeof(text), "%d", version);
+	struct store_batch *b = store_batch_new();
+	store_batch_put(b, version_key, sizeof(version_key), (const uint8_t *)text, (size_t)n);
+	int rc = store_write(s, b, 1, err, errlen);
+	store_batch_free(b);
+	if (rc == 0)
+		s->version = version;
+	return rc;
 }

@@ -6,8 +6,9 @@
  * snappy compression. Writes go through store_batch, applied atomically by
  * store_write (synced when asked). Reads use an optional snapshot so a
  * query sees one consistent state while ingest continues. The database
- * keeps a format version under REC_META "version"; opening a store of
- * another version fails with a message saying what to do.
+ * keeps a format version under REC_META "version": older formats open (and
+ * are migrated by the caller, see migrate.h), newer ones fail with a
+ * message saying what to do.
  * Thread-safety: LevelDB's own (concurrent reads and writes are safe);
  * a store_batch or store_iter belongs to one thread.
  */
@@ -19,7 +20,8 @@
 
 #include "pd_buf.h"
 
-#define STORE_FORMAT_VERSION 1
+/* 1: tuples only; 2: with index families (migrate.c builds them). */
+#define STORE_FORMAT_VERSION 2
 
 struct store;
 struct store_batch;
@@ -39,6 +41,9 @@ void store_close(struct store *s);
  * some I/O errors (a failed sync, a failed compaction) until it is reopened.
  * Waits for snapshots and iterators to go. 0 or PD_ESTORE. */
 int store_reopen(struct store *s, char *err, size_t errlen);
+/* The database's format version, and setting it (synced). */
+int store_version(const struct store *s);
+int store_set_version(struct store *s, int version, char *err, size_t errlen);
 
 /* 1 with the value in val (replaced), 0 when absent, or PD_ESTORE. */
 int store_get(struct store *s, const struct store_snap *snap, const uint8_t *key, size_t klen,

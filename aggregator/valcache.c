@@ -126,8 +126,16 @@ void valcache_put(struct valcache *c, const uint8_t *k, size_t kl, const uint8_t
 	}
 	size_t vcap = vl + 16;
 	struct vc_ent *e = malloc(sizeof(*e) + kl + vcap);
-	if (!e)
-		return; /* a cache: missing an entry is fine */
+	if (!e) {
+		/* A cache may miss an entry, never hold a stale one. */
+		if (w->e && w->e->klen == kl && pd_mem_equal(w->e->data, k, kl)) {
+			c->st.entries--;
+			c->st.bytes -= sizeof(*w->e) + w->e->klen + w->e->vcap;
+			free(w->e);
+			w->e = NULL;
+		}
+		return;
+	}
 	if (w->e) {
 		c->st.entries--;
 		c->st.bytes -= sizeof(*w->e) + w->e->klen + w->e->vcap;

@@ -48,6 +48,7 @@ struct writer {
 	struct wjob *head, *tail;
 	unsigned queued;
 	int stopping, failing;
+	int unmergeable_logged;
 	/* writer thread only */
 	struct wstream *streams; /* open addressing on the stream id */
 	size_t nstreams;
@@ -171,18 +172,21 @@ static int writer_apply(struct writer *w, struct wjob *j)
 		           t->st->owner.sensor_id, t->st->owner.site);
 		return 0;
 	}
-	if (seqset_has(&t->work, b->seq)) {
+	struct seqset before = t->work;
+	/* The floor first: numbers below it will not come, which may close
+	 * the gap that would otherwise keep a full set refusing batches. */
+	seqset_floor(&t->work, b->floor_seq);
+	if (seqset_has(&before, b->seq)) {
 		ASTAT_INC(w->stats, batches_duplicate);
 		job_result(j, 0, "duplicate of an applied batch");
 		return 0;
 	}
-	struct seqset before = t->work;
 	if (seqset_add(&t->work, b->seq) < 0) {
+		t->work = before;
 		ASTAT_INC(w->stats, refused_busy);
 		job_result(j, PD_EBUSY, "too many batches ahead of a missing one; send it first");
 		return 0;
 	}
-	seqset_floor(&t->work, b->floor_seq);
 	uint32_t site = 0;
 	if (b->n_obs && !sites_lookup(w->sites, j->id.site, &site) &&
 	    (rc = sites_assign(w->sites, j->id.site, &site, w->batch)) < 0) {
@@ -192,6 +196,16 @@ static int writer_apply(struct writer *w, struct wjob *j)
 	}
 	for (size_t i = 0; i < b->n_obs; i++) {
 		rc = merge_obs(w->merge, &b->obs[i], site);
+		if (rc == PD_EMALF || rc == PD_ELIMIT) {
+			/* This tuple's stored value is corrupt or full of sites: the
+			 * observation cannot be merged; the rest of the batch can. */
+			ASTAT_INC(w->stats, observations_unmergeable);
+			if (!w->unmergeable_logged)
+				log_warnx("writer: cannot merge an observation into its stored record (%s); "
+				          "counting such losses in observations_unmergeable", pd_strerror(rc));
+			w->unmergeable_logged = 1;
+			continue;
+		}
 		if (rc < 0) {
 			job_result(j, PD_ESTORE, "merge failed (%s)", pd_strerror(rc));
 			return rc;

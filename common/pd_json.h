@@ -71,9 +71,10 @@ void pd_json_where(const char *s, size_t off, size_t *line, size_t *byte);
  *     its value, the value's is the following key).
  *   pd_json_get: value of the first member whose key decodes to key (a
  *     NUL-terminated string), or -1 (also when obj is not an object).
- * Iteration:
- *   for (int i = pd_json_child(t, arr); i >= 0; i = pd_json_next(t, i)) ...
- *   for (int k = pd_json_child(t, obj); k >= 0; k = pd_json_next(t, k + 1))
+ * Iteration (n tokens in t):
+ *   for (int i = pd_json_child(t, n, arr); i >= 0; i = pd_json_next(t, n, i))
+ *       ... element i ...
+ *   for (int k = pd_json_child(t, n, obj); k >= 0; k = pd_json_next(t, n, k + 1))
  *       ... key k, value k + 1 ...
  */
 int pd_json_child(const struct pd_json_tok *toks, int ntoks, int i);

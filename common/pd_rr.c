@@ -416,3 +416,52 @@ int pd_rr_canon(uint16_t type, const uint8_t *msg, size_t msglen, size_t off,
 	int rc = pd_rr_cx_run(&c, type);
 	return rc < 0 ? rc : (int)c.olen;
 }
+
+/* Length of a field of the shape at p[0..n), or PD_EMALF; rest fields
+ * (which end the rdata) count as everything left. */
+static long pd_rr_field_len(char f, const uint8_t *p, size_t n)
+{
+	size_t l;
+	switch (f) {
+	case '1': l = 1; break;
+	case '2': case 't': l = 2; break;
+	case '4': case 'T': case 'a': l = 4; break;
+	case '6': l = 16; break;
+	case 's': case 'S': case 'H': case 'g':
+		if (n < 1)
+			return PD_EMALF;
+		l = 1u + p[0];
+		break;
+	case 'n':
+		for (l = 0; l < n && p[l] != 0; l += 1u + p[l])
+			if (p[l] > 63)
+				return PD_EMALF;
+		l++;
+		break;
+	default:
+		return (long)n;
+	}
+	return l <= n ? (long)l : PD_EMALF;
+}
+
+int pd_rr_rdata_names(uint16_t type, const uint8_t *rdata, size_t rdlen, size_t *off,
+                      size_t *len, size_t max)
+{
+	const char *shape = pd_rr_shape(type);
+	if (!shape || !pd_rr_has_names(type) || type == PD_T_RRSIG || type == PD_T_NSEC)
+		return 0;
+	size_t pos = 0;
+	int n = 0;
+	for (const char *f = shape; *f; f++) {
+		long l = pd_rr_field_len(*f, rdata + pos, rdlen - pos);
+		if (l < 0)
+			return PD_EMALF;
+		if (*f == 'n' && (size_t)n < max) {
+			off[n] = pos;
+			len[n] = (size_t)l;
+			n++;
+		}
+		pos += (size_t)l;
+	}
+	return n;
+}

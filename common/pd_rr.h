@@ -48,6 +48,16 @@ int pd_rr_type_from_name(const char *name, size_t len, uint16_t *type);
 int pd_rr_has_names(uint16_t type);
 
 /*
+ * The domain names inside canonical rdata of a type that points at other
+ * names (NS, CNAME, DNAME, PTR, MX, SRV, SVCB/HTTPS targets, SOA, NAPTR,
+ * RP, MINFO, KX, AFSDB, RT, PX, MB/MD/MF/MG/MR; not RRSIG signers or NSEC
+ * next names): stores up to max (offset, length) pairs of names within
+ * rdata and returns how many there are, or PD_EMALF.
+ */
+int pd_rr_rdata_names(uint16_t type, const uint8_t *rdata, size_t rdlen, size_t *off,
+                      size_t *len, size_t max);
+
+/*
  * Builds the canonical rdata of an RR of the given type whose rdata sits at
  * msg[off .. off+rdlen) of the whole message msg[0..msglen) (names inside
  * may point anywhere earlier in the message). Writes to out (cap bytes;

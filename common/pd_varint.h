@@ -30,6 +30,8 @@ static inline int pd_get_var(const uint8_t *p, size_t len, size_t *pos, uint64_t
 		if (*pos >= len)
 			return PD_EMALF;
 		uint8_t b = p[(*pos)++];
+		if (shift == 63 && b > 1)
+			return PD_EMALF; /* bits past 64 */
 		r |= (uint64_t)(b & 0x7f) << shift;
 		if (!(b & 0x80)) {
 			*v = r;

@@ -1,5 +1,6 @@
 #include "batcher.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -13,6 +14,10 @@ struct batcher {
 	struct pd_signer *signer;
 	struct batcher_opts o;
 	struct sensor_stats *st;
+	const struct health_src *health;
+	pthread_mutex_t sign_mu; /* the capture and heartbeat threads both seal */
+	struct pd_batch_enc hb;
+	struct pd_buf hb_body;
 	batcher_spooled_fn spooled;
 	void *ctx;
 	struct pd_batch_enc enc;
@@ -23,11 +28,16 @@ struct batcher {
 
 int batcher_new(struct batcher **out, struct state *st, struct spool *sp,
                 struct pd_signer *signer, const struct batcher_opts *o,
-                struct sensor_stats *stats, batcher_spooled_fn spooled, void *ctx)
+                struct sensor_stats *stats, const struct health_src *health,
+                batcher_spooled_fn spooled, void *ctx)
 {
 	struct batcher *b = calloc(1, sizeof(*b));
 	if (!b)
 		return -12;
+	b->health = health;
+	pthread_mutex_init(&b->sign_mu, NULL);
+	pd_batch_enc_init(&b->hb, 64u << 10, 1);
+	pd_buf_init(&b->hb_body, 64u << 10);
 	b->state = st;
 	b->spool = sp;
 	b->signer = signer;
@@ -48,8 +58,11 @@ void batcher_free(struct batcher *b)
 	if (!b)
 		return;
 	pd_batch_enc_fini(&b->enc);
+	pd_batch_enc_fini(&b->hb);
 	pd_buf_fini(&b->body);
+	pd_buf_fini(&b->hb_body);
 	pd_buf_fini(&b->env);
+	pthread_mutex_destroy(&b->sign_mu);
 	free(b);
 }
 
@@ -91,7 +104,9 @@ void batcher_seal(struct batcher *b)
 	b->open = 0;
 	pd_buf_reset(&b->body);
 	pd_buf_reset(&b->env);
-	int rc = pd_batch_enc_end(&b->enc, &b->body);
+	int rc = b->health ? health_add(b->health, &b->enc) : 0;
+	if (rc == 0)
+		rc = pd_batch_enc_end(&b->enc, &b->body);
 	if (rc == 0)
 		rc = pd_signer_sign(b->signer, b->body.data, b->body.len, sig, sizeof(sig), &sig_len);
 	if (rc == 0)
@@ -129,4 +144,30 @@ void batcher_obs(void *ctx, const struct pd_obs *o)
 		}
 		batcher_seal(b);
 	}
+}
+
+int batcher_heartbeat(struct batcher *b, struct pd_buf *out)
+{
+	uint8_t sig[PD_SIGN_SIG_MAX];
+	size_t sig_len = 0, cert_len = 0;
+	const uint8_t *cert = pd_signer_cert(b->signer, &cert_len);
+	/* The last sequence number handed out (heartbeats use none of their
+	 * own: the aggregator does not record them as batches). */
+	uint64_t seq = b->state->next_seq > 1 ? b->state->next_seq - 1 : 1;
+	pthread_mutex_lock(&b->sign_mu);
+	pd_buf_reset(&b->hb_body);
+	pd_buf_reset(out);
+	int rc = pd_batch_enc_begin(&b->hb, b->state->stream_id, seq, seq, (int64_t)time(NULL),
+	                            PD_BATCH_HEARTBEAT);
+	if (rc == 0 && b->health)
+		rc = health_add(b->health, &b->hb);
+	if (rc == 0)
+		rc = pd_batch_enc_end(&b->hb, &b->hb_body);
+	if (rc == 0)
+		rc = pd_signer_sign(b->signer, b->hb_body.data, b->hb_body.len, sig, sizeof(sig),
+		                    &sig_len);
+	if (rc == 0)
+		rc = pd_batch_seal(out, b->hb_body.data, b->hb_body.len, cert, cert_len, sig, sig_len);
+	pthread_mutex_unlock(&b->sign_mu);
+	return rc;
 }

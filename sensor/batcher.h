@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "pd_obs.h"
+#include "health.h"
 #include "pd_sign.h"
 #include "spool.h"
 #include "state.h"
@@ -33,9 +34,14 @@ struct batcher_opts {
 /* Called after a batch is spooled (to wake the shipper). */
 typedef void (*batcher_spooled_fn)(void *ctx);
 
+/* health (borrowed) adds the sensor's counters to every batch. */
 int batcher_new(struct batcher **out, struct state *st, struct spool *sp,
                 struct pd_signer *signer, const struct batcher_opts *o,
-                struct sensor_stats *stats, batcher_spooled_fn spooled, void *ctx);
+                struct sensor_stats *stats, const struct health_src *health,
+                batcher_spooled_fn spooled, void *ctx);
+
+/* Seals a heartbeat (no observations, never spooled) into out. */
+int batcher_heartbeat(struct batcher *b, struct pd_buf *out);
 void batcher_free(struct batcher *b);
 
 /* A fold sink (fold_emit_fn). */

@@ -74,6 +74,8 @@ const struct pd_cfg_opt sensor_opts[] = {
 	  "send a batch again when its ack takes longer" },
 	{ "drain-timeout", 0, "ship", PD_CFG_UINT, OFF(drain_timeout_s), 0, 31 * 86400, "300",
 	  "SECONDS", "with -r: how long to wait for the aggregator to ack everything" },
+	{ "heartbeat-interval", 0, "ship", PD_CFG_UINT, OFF(heartbeat_interval_s), 0, 86400, "30",
+	  "SECONDS", "tell the aggregator this sensor is alive when idle this long (0: never)" },
 	{ "sensor-id", 0, "sensor", PD_CFG_STR, OFF(sensor_id), 0, 0, NULL, "ID",
 	  "sensor id in COF output (default: host name)" },
 	{ "log-level", 0, "sensor", PD_CFG_STR, OFF(log_level), 0, 0, "info", "LEVEL",

@@ -21,7 +21,7 @@ struct sensor_conf {
 	uint64_t buffer_bytes, flush_interval_s, max_tuples, fold_bytes;
 	uint64_t frag_datagrams, frag_bytes, tcp_streams, tcp_bytes, reasm_timeout_s;
 	uint64_t spool_max_bytes, batch_obs, batch_bytes, inflight, reply_timeout_s;
-	uint64_t drain_timeout_s;
+	uint64_t drain_timeout_s, heartbeat_interval_s;
 	/* derived by sensor_conf_load */
 	uint16_t ports[SENSOR_MAX_PORTS];
 	size_t nports;

@@ -32,7 +32,7 @@ struct sensor {
 	struct fold *fold;
 	struct output *out;   /* -o, or NULL */
 	struct uplink *up;    /* --aggregator, or NULL */
-	int64_t win_start_s;
+	int64_t win_start_s, drops_read_s;
 	int win_open;
 	struct pd_sigflags sig;
 };
@@ -180,10 +180,20 @@ static int sensor_loop(struct sensor *s)
 			return 0; /* a stop signal interrupted a read */
 		if (n < 0) {
 			log_warnx("capture: %s", err);
+			if (live && s->up) {
+				/* Tell the aggregator why this sensor goes quiet. */
+				uplink_capture_state(s->up, 0);
+				uplink_heartbeat_now(s->up);
+			}
 			return live ? -1 : 0; /* a cut-off file: keep what was read */
 		}
 		if (live) {
 			int64_t now = (int64_t)time(NULL);
+			if (now != s->drops_read_s) {
+				/* Fresh libpcap drop counters for health, once a second. */
+				capture_drops(s->cap, &s->st.v[ST_pcap_drop], &s->st.v[ST_pcap_ifdrop]);
+				s->drops_read_s = now;
+			}
 			if (!s->win_open) {
 				s->win_start_s = now;
 				s->win_open = 1;

@@ -38,6 +38,9 @@ struct ship {
 	struct sender senders[SHIP_MAX_INFLIGHT];
 	unsigned nsenders;
 	uint64_t retry_at_ms;  /* no sends before this (back-off after failures) */
+	uint64_t last_ack_ms;  /* the aggregator last answered (any reply) */
+	struct sender hb;      /* the heartbeat's own context */
+	pthread_mutex_t hb_mu;
 	unsigned backoff_ms;
 	int refused_logged, down_logged;
 };
@@ -94,13 +97,15 @@ static int sender_exchange(struct sender *d, struct pd_batch_reply *r, nng_msg *
 		nng_msg_free(nng_aio_get_msg(d->aio));
 		return pd_nng_err(rv);
 	}
-	STAT_INC(s->st, batches_sent);
 	nng_aio_set_timeout(d->aio, (nng_duration)s->o.reply_timeout_ms);
 	nng_ctx_recv(d->ctx, d->aio);
 	nng_aio_wait(d->aio);
 	if ((rv = nng_aio_result(d->aio)) != 0)
 		return pd_nng_err(rv);
 	*reply = nng_aio_get_msg(d->aio);
+	pthread_mutex_lock(&s->mu);
+	s->last_ack_ms = now_ms();
+	pthread_mutex_unlock(&s->mu);
 	if (pd_batch_reply_decode(nng_msg_body(*reply), nng_msg_len(*reply), r) < 0)
 		return PD_EPROTO;
 	return r->status;
@@ -181,6 +186,7 @@ static void *sender_main(void *arg)
 		memset(&r, 0, sizeof(r));
 		int rc = spool_read(s->spool, seq, &d->buf, NULL);
 		if (rc == 0) {
+			STAT_INC(s->st, batches_sent);
 			rc = sender_exchange(d, &r, &reply);
 			sender_outcome(d, seq, rc, &r);
 		}
@@ -235,8 +241,16 @@ int ship_start(struct ship **out, const struct ship_opts *o, struct spool *sp,
 	s->spool = sp;
 	s->st = st;
 	pthread_mutex_init(&s->mu, NULL);
+	pthread_mutex_init(&s->hb_mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
 	int rc = ship_socket(s, err, errlen);
+	s->hb.ship = s;
+	pd_buf_init(&s->hb.buf, 1u << 20);
+	if (rc == 0 && (nng_ctx_open(&s->hb.ctx, s->sock) != 0 ||
+	                nng_aio_alloc(&s->hb.aio, NULL, NULL) != 0)) {
+		snprintf(err, errlen, "ship: cannot open the heartbeat context");
+		rc = PD_ENET;
+	}
 	for (unsigned i = 0; rc == 0 && i < s->o.inflight; i++) {
 		struct sender *d = &s->senders[i];
 		d->ship = s;
@@ -302,9 +316,41 @@ void ship_stop(struct ship *s)
 			nng_aio_free(s->senders[i].aio);
 		pd_buf_fini(&s->senders[i].buf);
 	}
+	if (s->hb.aio)
+		nng_aio_free(s->hb.aio);
+	pd_buf_fini(&s->hb.buf);
 	if (s->tls)
 		nng_tls_config_free(s->tls);
+	pthread_mutex_destroy(&s->hb_mu);
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->cv);
 	free(s);
+}
+
+uint64_t ship_idle_ms(struct ship *s)
+{
+	pthread_mutex_lock(&s->mu);
+	uint64_t last = s->last_ack_ms;
+	pthread_mutex_unlock(&s->mu);
+	uint64_t now = now_ms();
+	return last && now > last ? now - last : now;
+}
+
+int ship_heartbeat(struct ship *s, const uint8_t *msg, size_t len)
+{
+	struct pd_batch_reply r;
+	nng_msg *reply = NULL;
+	pthread_mutex_lock(&s->hb_mu);
+	pd_buf_reset(&s->hb.buf);
+	int rc = pd_buf_add(&s->hb.buf, msg, len);
+	if (rc == 0) {
+		memset(&r, 0, sizeof(r));
+		rc = sender_exchange(&s->hb, &r, &reply);
+	}
+	if (reply)
+		nng_msg_free(reply);
+	pthread_mutex_unlock(&s->hb_mu);
+	if (rc == 0)
+		STAT_INC(s->st, heartbeats_acked);
+	return rc;
 }

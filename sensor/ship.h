@@ -38,6 +38,12 @@ void ship_wake(struct ship *s);
 /* Waits until the spool is empty (0) or timeout_ms passes (PD_ETIMEOUT),
  * or stop_flag becomes non-zero (PD_ESTALE). */
 int ship_drain(struct ship *s, uint64_t timeout_ms, volatile int *stop_flag);
+/* Milliseconds since the aggregator last answered anything. */
+uint64_t ship_idle_ms(struct ship *s);
+/* Sends one heartbeat (a sealed batch of kind heartbeat, never spooled)
+ * and waits for its answer: 0 or a negative code. */
+int ship_heartbeat(struct ship *s, const uint8_t *msg, size_t len);
+
 /* Stops the senders (batches in flight stay spooled) and closes. */
 void ship_stop(struct ship *s);
 

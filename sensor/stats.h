@@ -68,6 +68,8 @@
 	X(batches_acked) \
 	X(batches_refused) \
 	X(batches_retried) \
+	X(heartbeats_sent) \
+	X(heartbeats_acked) \
 	X(ship_errors)
 
 enum sensor_stat {

@@ -26,6 +26,11 @@ void uplink_seal(struct uplink *u);
 int uplink_drain(struct uplink *u, uint64_t timeout_ms, volatile int *stop);
 /* Spool depth, for logs and health. */
 void uplink_depth(struct uplink *u, uint64_t *bytes, uint64_t *batches);
+/* The capture works (1) or failed (0): reported in health. */
+void uplink_capture_state(struct uplink *u, int ok);
+/* Sends a heartbeat now and waits for its answer (bounded by the reply
+ * timeout). */
+void uplink_heartbeat_now(struct uplink *u);
 void uplink_close(struct uplink *u);
 
 #endif
