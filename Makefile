@@ -47,7 +47,7 @@ FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
 COMMON_LIB := $(BUILD)/libpdcommon.a
 SENSOR_LIB := $(BUILD)/libsensor.a
 AGG_LIB    := $(BUILD)/libagg.a
-PROGS      := $(BUILD)/almanac-sensor $(BUILD)/almanac-aggregator
+PROGS      := $(BUILD)/almanac-sensor $(BUILD)/almanac-aggregator $(BUILD)/almanac
 TOOLS      := $(BUILD)/tools/batchsend
 UNIT_BINS  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 REPLAY_BINS := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/replay/%)
@@ -87,6 +87,10 @@ $(BUILD)/almanac-sensor: $(BUILD)/obj/sensor/main.o $(SENSOR_LIB) $(COMMON_LIB)
 	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(LIBS_SENSOR)
 
 $(BUILD)/almanac-aggregator: $(BUILD)/obj/aggregator/main.o $(AGG_LIB) $(COMMON_LIB)
+	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(LIBS_AGG)
+
+# The analyst's client: aggregator/almanac.c and the cli_*.c modules in libagg.a.
+$(BUILD)/almanac: $(BUILD)/obj/aggregator/almanac.o $(AGG_LIB) $(COMMON_LIB)
 	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(LIBS_AGG)
 
 # Test tools: programs the integration tests drive.
