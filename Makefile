@@ -48,7 +48,7 @@ COMMON_LIB := $(BUILD)/libpdcommon.a
 SENSOR_LIB := $(BUILD)/libsensor.a
 AGG_LIB    := $(BUILD)/libagg.a
 PROGS      := $(BUILD)/almanac-sensor $(BUILD)/almanac-aggregator $(BUILD)/almanac
-TOOLS      := $(BUILD)/tools/batchsend
+TOOLS      := $(BUILD)/tools/batchsend $(BUILD)/tools/httpd_demo
 UNIT_BINS  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 REPLAY_BINS := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/replay/%)
 
@@ -94,6 +94,11 @@ $(BUILD)/almanac: $(BUILD)/obj/aggregator/almanac.o $(AGG_LIB) $(COMMON_LIB)
 	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(LIBS_AGG)
 
 # Test tools: programs the integration tests drive.
+# httpd_demo: the HTTP transport alone, with an echo handler (test_httpd.py).
+$(BUILD)/tools/httpd_demo: $(BUILD)/obj/tests/tools/httpd_demo.o $(AGG_LIB) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(LIBS_ALL)
+
 $(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(LIBS_ALL)
@@ -142,7 +147,8 @@ fuzz: deps-test
 			-rss_limit_mb=1024 build/fuzz/corpus/$${f#fuzz_} tests/fuzz/corpus/$${f#fuzz_}; \
 	done
 
-BENCH_BINS := $(BUILD)/bench/pcap_floor $(BUILD)/bench/ingest_bench $(BUILD)/bench/store_bench
+BENCH_BINS := $(BUILD)/bench/pcap_floor $(BUILD)/bench/ingest_bench $(BUILD)/bench/store_bench \
+              $(BUILD)/bench/httpd_bench $(BUILD)/bench/query_bench
 
 $(BUILD)/bench/pcap_floor: $(BUILD)/obj/tests/bench/pcap_floor.o
 	@mkdir -p $(dir $@)
@@ -158,6 +164,7 @@ bench: all $(BENCH_BINS)
 	@sh mk/deps.sh bench
 	$(PYTHON) tests/bench/bench_sensor.py --build $(BUILD)
 	$(PYTHON) tests/bench/bench_ingest.py --build $(BUILD)
+	$(PYTHON) tests/bench/bench_query.py --build $(BUILD)
 
 demo: deps-build all
 	@sh mk/demo.sh
