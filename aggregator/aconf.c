@@ -1,6 +1,7 @@
 #include "aconf.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pd_err.h"
@@ -27,6 +28,42 @@ const struct pd_cfg_opt agg_opts[] = {
 	  "this aggregator's key (PEM, mode 0600)" },
 	{ "crl", 0, "tls", PD_CFG_STR, OFF(crl), 0, 0, NULL, "FILE",
 	  "revoked certificates (PEM; reloaded on SIGHUP)" },
+	{ "http", 0, "http", PD_CFG_STR, OFF(http), 0, 0, NULL, "HOST:PORT",
+	  "answer queries, health and metrics over HTTP (loopback unless --api-keys)" },
+	{ "api-keys", 0, "http", PD_CFG_STR, OFF(api_keys), 0, 0, NULL, "FILE",
+	  "require X-API-Key from this file ('KEY [name]' lines, mode 0600; reloaded on SIGHUP)" },
+	{ "http-cert", 0, "http", PD_CFG_STR, OFF(http_cert), 0, 0, NULL, "FILE",
+	  "serve HTTPS with this certificate (PEM)" },
+	{ "http-key", 0, "http", PD_CFG_STR, OFF(http_key), 0, 0, NULL, "FILE",
+	  "the HTTPS certificate's key (PEM, mode 0600)" },
+	{ "http-ca", 0, "http", PD_CFG_STR, OFF(http_ca), 0, 0, NULL, "FILE",
+	  "require HTTPS client certificates issued by this CA (almanac-pki analyst)" },
+	{ "http-workers", 0, "http", PD_CFG_UINT, OFF(http_workers), 1, 256, "8", "N",
+	  "threads answering queries" },
+	{ "http-max-connections", 0, "http", PD_CFG_UINT, OFF(http_max_conns), 1, 100000, "512",
+	  "N", "HTTP connections served at once" },
+	{ "http-idle-timeout", 0, "http", PD_CFG_UINT, OFF(http_idle_s), 1, 3600, "30", "SECONDS",
+	  "close HTTP connections idle or stalled this long" },
+	{ "default-limit", 0, "query", PD_CFG_UINT, OFF(default_limit), 1, 100000000, "10000", "N",
+	  "records per answer when the query gives no limit" },
+	{ "max-limit", 0, "query", PD_CFG_UINT, OFF(max_limit), 1, 100000000, "1000000", "N",
+	  "largest limit a query may ask for" },
+	{ "query-timeout", 0, "query", PD_CFG_UINT, OFF(query_timeout_s), 1, 3600, "10",
+	  "SECONDS", "time budget of one query (answers 'limited' when spent)" },
+	{ "max-answer-bytes", 0, "query", PD_CFG_SIZE, OFF(max_answer_bytes), 64 * 1024, 4 * GiB,
+	  "256M", "SIZE", "largest answer body (answers 'limited' when reached)" },
+	{ "stale-after", 0, "health", PD_CFG_UINT, OFF(stale_after), 1, 30 * 86400, "90",
+	  "SECONDS", "a sensor silent this long is stale" },
+	{ "down-after", 0, "health", PD_CFG_UINT, OFF(down_after), 1, 30 * 86400, "300",
+	  "SECONDS", "a sensor silent this long is down" },
+	{ "max-drop-pct", 0, "health", PD_CFG_STR, OFF(max_drop_pct), 0, 0, "1", "PERCENT",
+	  "degraded above this share of packets dropped by the capture" },
+	{ "max-malformed-pct", 0, "health", PD_CFG_STR, OFF(max_malformed_pct), 0, 0, "5",
+	  "PERCENT", "degraded above this share of malformed packets" },
+	{ "max-spool-age", 0, "health", PD_CFG_UINT, OFF(max_spool_age), 1, 30 * 86400, "300",
+	  "SECONDS", "degraded when the oldest unsent batch is older" },
+	{ "max-clock-skew", 0, "health", PD_CFG_UINT, OFF(max_clock_skew), 1, 86400, "30",
+	  "SECONDS", "degraded when a sensor's clock is further off" },
 	{ "db", 0, "store", PD_CFG_STR, OFF(db), 0, 0, NULL, "DIR", "the LevelDB store" },
 	{ "cache-size", 0, "store", PD_CFG_SIZE, OFF(cache_bytes), 1 * MiB, 64 * GiB, "64M",
 	  "SIZE", "LevelDB block cache" },
@@ -63,6 +100,51 @@ static int need(const char *v, const char *what, char *err, size_t errlen)
 	return PD_EUSAGE;
 }
 
+/* A percentage in [0, 100]. */
+static int pct(const char *name, const char *v, double *out, char *err, size_t errlen)
+{
+	char *end;
+	double d = strtod(v, &end);
+	if (end == v || *end || !(d >= 0 && d <= 100)) {
+		snprintf(err, errlen, "%s: '%s' is not a percentage from 0 to 100", name, v);
+		return PD_ECONFIG;
+	}
+	*out = d;
+	return 0;
+}
+
+static int http_check(struct agg_conf *c, char *err, size_t errlen)
+{
+	int rc;
+	if ((rc = pct("max-drop-pct", c->max_drop_pct, &c->drop_pct, err, errlen)) < 0 ||
+	    (rc = pct("max-malformed-pct", c->max_malformed_pct, &c->malformed_pct, err,
+	              errlen)) < 0)
+		return rc;
+	if (c->down_after <= c->stale_after) {
+		snprintf(err, errlen, "down-after (%llu s) must be longer than stale-after (%llu s)",
+		         (unsigned long long)c->down_after, (unsigned long long)c->stale_after);
+		return PD_ECONFIG;
+	}
+	if (c->default_limit > c->max_limit) {
+		snprintf(err, errlen, "default-limit (%llu) is over max-limit (%llu)",
+		         (unsigned long long)c->default_limit, (unsigned long long)c->max_limit);
+		return PD_ECONFIG;
+	}
+	if (!c->http_cert != !c->http_key) {
+		snprintf(err, errlen, "HTTPS needs both --http-cert and --http-key");
+		return PD_EUSAGE;
+	}
+	if (c->http_ca && !c->http_cert) {
+		snprintf(err, errlen, "--http-ca needs HTTPS (--http-cert and --http-key)");
+		return PD_EUSAGE;
+	}
+	if (!c->http && (c->api_keys || c->http_cert)) {
+		snprintf(err, errlen, "--api-keys and --http-cert need --http HOST:PORT");
+		return PD_EUSAGE;
+	}
+	return 0;
+}
+
 int agg_conf_load(struct agg_conf *c, int argc, char **argv, char *err, size_t errlen)
 {
 	int first;
@@ -95,6 +177,8 @@ int agg_conf_load(struct agg_conf *c, int argc, char **argv, char *err, size_t e
 		snprintf(err, errlen, "listen: '%s' is not a tls+tcp://HOST:PORT URL", c->listen);
 		return PD_ECONFIG;
 	}
+	if ((rc = http_check(c, err, errlen)) < 0)
+		return rc;
 	if (strcmp(c->log_level, "error") && strcmp(c->log_level, "warning") &&
 	    strcmp(c->log_level, "info") && strcmp(c->log_level, "debug")) {
 		snprintf(err, errlen, "log-level: '%s' is not error, warning, info or debug",

@@ -1,16 +1,21 @@
 #include "agg.h"
 
 #include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "aggweb.h"
+#include "api.h"
 #include "astats.h"
 #include "cofio.h"
+#include "health.h"
 #include "ingest.h"
 #include "migrate.h"
 #include "pd_err.h"
+#include "pd_file.h"
 #include "pd_log.h"
 #include "pd_proc.h"
 #include "pd_sign.h"
@@ -28,6 +33,9 @@ struct agg {
 	struct registry *registry;
 	struct writer *writer;
 	struct ingest *ingest;
+	struct health *health;
+	struct api *api;
+	struct aggweb *web;
 	struct pd_sigflags sig;
 };
 
@@ -43,6 +51,34 @@ static int agg_open_store(struct agg *a, int create)
 	if (rc < 0)
 		log_warnx("store: %s", err);
 	return rc;
+}
+
+/* The query API, health and metrics over HTTP (before the sensors'
+ * listener, so that health shows from the first batch on). */
+static int agg_open_web(struct agg *a)
+{
+	char err[512];
+	const struct agg_conf *c = a->c;
+	size_t body = (size_t)c->max_answer_bytes;
+	struct api_opts ao = { .default_limit = c->default_limit, .max_limit = c->max_limit,
+		.budget_ms = c->query_timeout_s * 1000, .max_body = body };
+	if (!(a->api = api_new(a->store, a->sites, &ao))) {
+		log_warnx("http: out of memory");
+		return -ENOMEM;
+	}
+	/* Room past the API's own cap for the line that says it was reached. */
+	struct httpd_opts wo = { .listen = c->http, .tls_cert = c->http_cert,
+		.tls_key = c->http_key, .tls_ca = c->http_ca, .tls_crl = c->http_ca ? c->crl : NULL,
+		.api_keys_file = c->api_keys, .workers = (unsigned)c->http_workers,
+		.max_body_bytes = body + 64 * 1024, .max_connections = (unsigned)c->http_max_conns,
+		.idle_timeout_ms = (unsigned)(c->http_idle_s * 1000),
+		.stop_timeout_ms = (unsigned)(c->query_timeout_s * 1000 + 5000) };
+	int rc = aggweb_start(&a->web, &wo, a->api, a->health, a->store, &a->stats, err, sizeof(err));
+	if (rc < 0) {
+		log_warnx("http: %s", err);
+		return rc;
+	}
+	return 0;
 }
 
 static int agg_open(struct agg *a)
@@ -66,12 +102,22 @@ static int agg_open(struct agg *a)
 		log_warnx("%s", err);
 		return rc;
 	}
+	struct health_opts ho = { .stale_after_s = a->c->stale_after,
+		.down_after_s = a->c->down_after, .max_drop_pct = a->c->drop_pct,
+		.max_malformed_pct = a->c->malformed_pct, .max_spool_age_s = a->c->max_spool_age,
+		.max_clock_skew_s = a->c->max_clock_skew };
+	if ((rc = health_new(&a->health, &ho, a->store)) < 0) {
+		log_warnx("health: %s", pd_strerror(rc));
+		return rc;
+	}
+	if (a->c->http && (rc = agg_open_web(a)) < 0)
+		return rc;
 	struct ingest_opts io = { .listen_url = a->c->listen,
 		.tls = { .ca = a->c->ca, .crl = a->c->crl, .cert = a->c->cert, .key = a->c->key },
 		.contexts = (unsigned)a->c->contexts, .workers = (unsigned)a->c->workers,
 		.max_batch_bytes = a->c->max_batch_bytes };
 	if ((rc = ingest_start(&a->ingest, &io, a->verifier, a->registry, a->writer, &a->stats,
-	                       NULL, NULL, err, sizeof(err))) < 0) {
+	                       health_seen, a->health, err, sizeof(err))) < 0) {
 		log_warnx("%s", err);
 		return rc;
 	}
@@ -80,18 +126,27 @@ static int agg_open(struct agg *a)
 
 static void agg_close(struct agg *a)
 {
+	aggweb_stop(a->web);     /* no new queries; those running finish */
 	ingest_stop(a->ingest);  /* answers what is in flight (the writer runs) */
 	writer_stop(a->writer);  /* applies what is queued */
+	api_free(a->api);
+	health_free(a->health);
 	registry_free(a->registry);
 	pd_verifier_free(a->verifier);
 	sites_free(a->sites);
 	store_close(a->store);   /* a clean LevelDB close */
 }
 
-static void agg_report(struct agg *a, const char *heading)
+/* Counters kept elsewhere, copied into the table that reports show. */
+static void agg_sync_stats(struct agg *a)
 {
 	atomic_store(&a->stats.v[AS_tls_handshakes_refused],
 	             a->ingest ? ingest_tls_refused(a->ingest) : 0);
+}
+
+static void agg_report(struct agg *a, const char *heading)
+{
+	agg_sync_stats(a);
 	astats_print(&a->stats, stderr, heading);
 }
 
@@ -102,7 +157,26 @@ static void agg_reload(struct agg *a)
 		log_warnx("reload: %s (the old CRL stays in force)", err);
 	if (a->registry && registry_reload(a->registry, err, sizeof(err)) < 0)
 		log_warnx("reload: %s (the old registry stays in force)", err);
-	log_info("reloaded the CRL and the registry");
+	if (a->web && aggweb_reload(a->web, err, sizeof(err)) < 0)
+		log_warnx("reload: %s (the old API keys stay in force)", err);
+	log_info("reloaded the CRL, the registry and the API keys");
+}
+
+/* Started as root with --user: the store becomes the user's, so that the
+ * files LevelDB made as root stay usable by the user after the switch and
+ * when the aggregator is next started as that user. */
+static int agg_hand_store_to(const struct agg_conf *c)
+{
+	if (geteuid() != 0)
+		return 0;
+	struct passwd *pw = getpwnam(c->user);
+	if (!pw)
+		return 0; /* pd_proc_drop_privileges says so */
+	if (pd_file_chown_tree(c->db, pw->pw_uid, pw->pw_gid, 2) < 0) {
+		log_warn("store %s: cannot hand it to user %s", c->db, c->user);
+		return -1;
+	}
+	return 0;
 }
 
 int agg_serve(const struct agg_conf *c)
@@ -116,6 +190,10 @@ int agg_serve(const struct agg_conf *c)
 		return 1;
 	}
 	const char *why = "";
+	if (c->user && agg_hand_store_to(c) < 0) {
+		agg_close(&a);
+		return 1;
+	}
 	if (c->user && pd_proc_drop_privileges(c->user, &why) < 0) {
 		log_warnx("cannot switch to user %s: %s", c->user, why);
 		agg_close(&a);
@@ -125,9 +203,16 @@ int agg_serve(const struct agg_conf *c)
 	fprintf(stderr, "ready\n");
 	fflush(stderr);
 	pd_proc_notify("READY=1");
+	time_t last_tick = 0;
 	while (!a.sig.stop) {
 		struct timespec ts = { 0, 200 * 1000000L };
 		nanosleep(&ts, NULL);
+		time_t now = time(NULL);
+		if (now != last_tick) {
+			last_tick = now;
+			health_tick(a.health);
+			agg_sync_stats(&a);
+		}
 		if (a.sig.report) {
 			a.sig.report = 0;
 			agg_report(&a, "stats");

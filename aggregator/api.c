@@ -1,6 +1,7 @@
 #include "api.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,12 +19,9 @@ struct api {
 	struct store *store;
 	struct sites *sites;
 	struct api_opts o;
-	api_other_fn other;
-	void *other_ctx;
 };
 
-struct api *api_new(struct store *st, struct sites *sites, const struct api_opts *o,
-                    api_other_fn other, void *other_ctx)
+struct api *api_new(struct store *st, struct sites *sites, const struct api_opts *o)
 {
 	struct api *a = calloc(1, sizeof(*a));
 	if (!a)
@@ -39,8 +37,6 @@ struct api *api_new(struct store *st, struct sites *sites, const struct api_opts
 		a->o.budget_ms = 10000;
 	if (!a->o.max_body)
 		a->o.max_body = 256u << 20;
-	a->other = other;
-	a->other_ctx = other_ctx;
 	return a;
 }
 
@@ -79,15 +75,32 @@ static const char *param(const struct api_req *rq, const char *name)
 	return v;
 }
 
+/* Decimal digits with an optional '-': no spaces, no '+', no overflow. */
 static int parse_i64(const char *s, int64_t *out)
 {
 	char *end;
-	if (!s || !*s)
+	const char *d = s && *s == '-' ? s + 1 : s;
+	if (!d || *d < '0' || *d > '9')
 		return PD_EMALF;
+	errno = 0;
 	long long v = strtoll(s, &end, 10);
-	if (*end)
+	if (*end || errno == ERANGE)
 		return PD_EMALF;
 	*out = v;
+	return 0;
+}
+
+/* DNSDB's booleans: true/false (or 1/0), absent means dflt. */
+static int parse_bool(const char *s, int dflt, int *out)
+{
+	if (!s)
+		*out = dflt;
+	else if (!strcasecmp(s, "true") || !strcmp(s, "1"))
+		*out = 1;
+	else if (!strcasecmp(s, "false") || !strcmp(s, "0"))
+		*out = 0;
+	else
+		return PD_EMALF;
 	return 0;
 }
 
@@ -133,6 +146,8 @@ static int parse_type(const char *text, int32_t *type)
 
 /* ADDR, ADDR + prefix length, or ADDR-ADDR into the query's range;
  * IPv4-mapped IPv6 counts as IPv4. */
+static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
 static int parse_addr(const char *text, uint8_t *fam, uint8_t *out)
 {
 	uint8_t a6[16];
@@ -142,7 +157,6 @@ static int parse_addr(const char *text, uint8_t *fam, uint8_t *out)
 	}
 	if (inet_pton(AF_INET6, text, a6) != 1)
 		return PD_EMALF;
-	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 	if (memcmp(a6, mapped, 12) == 0) {
 		memcpy(out, a6 + 12, 4);
 		*fam = 4;
@@ -173,12 +187,22 @@ static int parse_ip(const char *addr, const char *plen, struct query *q)
 		return PD_EMALF;
 	int bits = q->ip_family == 4 ? 32 : 128;
 	int64_t pl = bits;
-	/* A mapped address's prefix counts in IPv6 bits: ::ffff:10.0.0.0/104 = 10/8. */
 	if (plen && (parse_i64(plen, &pl) < 0 || pl < 0 || pl > 128))
 		return PD_EMALF;
-	if (plen && q->ip_family == 4 && strchr(addr, ':'))
-		pl -= 96;
-	if (pl < 0 || pl > bits)
+	if (plen && q->ip_family == 4 && strchr(addr, ':')) {
+		/* A mapped address's prefix counts in IPv6 bits: ::ffff:10.0.0.0/104
+		 * is 10/8; one shorter than /96 reaches past the mapped block and
+		 * is an IPv6 prefix. */
+		if (pl >= 96) {
+			pl -= 96;
+		} else {
+			memmove(q->ip_lo + 12, q->ip_lo, 4);
+			memcpy(q->ip_lo, mapped, 12);
+			q->ip_family = 6;
+			bits = 128;
+		}
+	}
+	if (pl > bits)
 		return PD_EMALF;
 	size_t alen = (size_t)bits / 8;
 	for (size_t i = 0; i < alen; i++) {
@@ -195,9 +219,31 @@ static const char *const fence_names[QF__COUNT] = {
 	[QF_LAST_BEFORE] = "time_last_before", [QF_LAST_AFTER] = "time_last_after",
 };
 
+/* limit, offset and (summaries) max_count. Writes the error for a bad one. */
+static int parse_counts(struct api *a, const struct api_req *rq, struct query *q, int dnsdb,
+                        int summarize, struct api_resp *rs)
+{
+	static const char *const names[] = { "limit", "offset", "max_count" };
+	int64_t v[3] = { (int64_t)a->o.default_limit, 0, 0 };
+	for (int i = 0; i < (summarize ? 3 : 2); i++) {
+		const char *t = param(rq, names[i]);
+		if (t && (parse_i64(t, &v[i]) < 0 || v[i] < 0)) {
+			api_error(rs, 400, dnsdb, "%s: '%s' is not a count", names[i], t);
+			return PD_EMALF;
+		}
+	}
+	/* 0 asks for the most the server gives (DNSDB's convention) */
+	if (v[0] == 0 || (uint64_t)v[0] > a->o.max_limit)
+		v[0] = (int64_t)a->o.max_limit;
+	q->limit = (uint64_t)v[0];
+	q->offset = (uint64_t)v[1];
+	q->max_count = (uint64_t)v[2];
+	return 0;
+}
+
 /* The parameters every lookup shares. Writes the error for a bad one. */
 static int parse_common(struct api *a, const struct api_req *rq, struct query *q, int dnsdb,
-                        int summarize, struct api_resp *rs, uint8_t *cursor)
+                        int summarize, struct api_resp *rs, struct query_cursor *cursor)
 {
 	int64_t now = (int64_t)time(NULL), v;
 	for (int f = 0; f < QF__COUNT; f++) {
@@ -217,21 +263,11 @@ static int parse_common(struct api *a, const struct api_req *rq, struct query *q
 		return PD_EMALF;
 	}
 	q->has_site = site != NULL;
-	int64_t limit = (int64_t)a->o.default_limit, offset = 0;
-	const char *l = param(rq, summarize && dnsdb ? "max_count" : "limit");
-	const char *o = param(rq, "offset");
-	if ((l && (parse_i64(l, &limit) < 0 || limit < 0)) ||
-	    (o && (parse_i64(o, &offset) < 0 || offset < 0))) {
-		api_error(rs, 400, dnsdb, "limit and offset are counts");
+	if (parse_counts(a, rq, q, dnsdb, summarize, rs) < 0)
 		return PD_EMALF;
-	}
-	if (limit == 0 || (uint64_t)limit > a->o.max_limit)
-		limit = (int64_t)a->o.max_limit;
-	q->limit = (uint64_t)limit;
-	q->offset = (uint64_t)offset;
 	q->budget_ms = a->o.budget_ms;
 	const char *c = param(rq, "cursor");
-	if (c && query_cursor_decode(c, strlen(c), cursor, &q->cursor_len) < 0) {
+	if (c && query_cursor_decode(c, strlen(c), cursor) < 0) {
 		api_error(rs, 400, dnsdb, "cursor: not one this server gave");
 		return PD_EMALF;
 	}
@@ -239,18 +275,41 @@ static int parse_common(struct api *a, const struct api_req *rq, struct query *q
 	return 0;
 }
 
+/* humantime (default false) and aggr (default true; both values give the
+ * same objects here). Writes the error for a bad one. */
+static int parse_flags(const struct api_req *rq, int dnsdb, struct api_resp *rs, int *human)
+{
+	static const char *const names[] = { "humantime", "aggr" };
+	int v[2];
+	for (int i = 0; i < 2; i++) {
+		const char *t = param(rq, names[i]);
+		if (parse_bool(t, i == 1, &v[i]) < 0) {
+			api_error(rs, 400, dnsdb, "%s: '%s' is not true or false", names[i], t);
+			return PD_EMALF;
+		}
+	}
+	*human = v[0];
+	return 0;
+}
+
 /* Runs a parsed lookup or summary and writes its answer. */
 static void api_run(struct api *a, const struct api_req *rq, struct api_resp *rs,
                     struct query *q, int dnsdb, int summarize)
 {
-	uint8_t *cursor = malloc(QUERY_CURSOR_MAX);
+	struct query_cursor *cursor = malloc(sizeof(*cursor));
 	struct query_outcome *out = malloc(sizeof(*out));
+	int human;
 	if (!cursor || !out) {
 		api_error(rs, 503, dnsdb, "out of memory");
-	} else if (parse_common(a, rq, q, dnsdb, summarize, rs, cursor) == 0) {
-		const char *ht = param(rq, "humantime");
+	} else if (parse_common(a, rq, q, dnsdb, summarize, rs, cursor) == 0 &&
+	           parse_flags(rq, dnsdb, rs, &human) == 0) {
 		struct apiout ao;
-		apiout_init(&ao, rs, a->sites, q, dnsdb, ht && !strcmp(ht, "true"), a->o.max_body);
+		apiout_init(&ao, rs, a->sites, q, dnsdb, human, a->o.max_body);
+		if (ao.group_rrsets && !summarize) {
+			/* DNSDB counts RRsets: apiout applies limit and offset to them */
+			apiout_window(&ao, q->offset, q->limit);
+			q->offset = q->limit = 0;
+		}
 		int rc = query_run(a->store, q, summarize ? NULL : apiout_row, &ao, out);
 		if (rc == PD_EMALF)
 			api_error(rs, 400, dnsdb, "the cursor belongs to another query");
@@ -303,7 +362,11 @@ static int parse_target(const char *const *seg, size_t n, struct query *q, int d
 		api_error(rs, 400, dnsdb, "'%s' is not an RR type", type);
 		return PD_EMALF;
 	}
-	if (n > 2 && dnsdb && q->kind == Q_RRSET) {
+	if (n > 3 || (n > 2 && !(dnsdb && q->kind == Q_RRSET))) {
+		api_error(rs, 400, dnsdb, "too many path segments");
+		return PD_EMALF;
+	}
+	if (n > 2) {
 		int l = pd_dns_name_from_text(seg[2], strlen(seg[2]), q->bailiwick);
 		if (l < 0) {
 			api_error(rs, 400, dnsdb, "'%s' is not a bailiwick", seg[2]);
@@ -311,9 +374,6 @@ static int parse_target(const char *const *seg, size_t n, struct query *q, int d
 		}
 		q->bailiwick_len = (size_t)l;
 		q->has_bailiwick = 1;
-	} else if (n > 2) {
-		api_error(rs, 400, dnsdb, "too many path segments");
-		return PD_EMALF;
 	}
 	return 0;
 }
@@ -340,7 +400,10 @@ static void api_lookup(struct api *a, const struct api_req *rq, struct api_resp 
 		q->kind = Q_NXDOMAIN, used = 1;
 	else
 		used = 0;
-	if (!used || n == used)
+	if (n >= 2 && dnsdb && !strcmp(seg[0], "rdata") && !strcmp(seg[1], "raw"))
+		api_error(rs, 501, dnsdb, "rdata/raw lookups are not implemented (Almanac keeps no "
+		                          "index of raw rdata; use rdata/name or rdata/ip)");
+	else if (!used || n == used)
 		api_error(rs, used ? 400 : 404, dnsdb, used ? "the path names nothing to look up"
 		                                            : "no such lookup");
 	else if (parse_target(seg + used, n - used, q, dnsdb, rs) == 0)
@@ -372,8 +435,6 @@ void api_handle(struct api *a, const struct api_req *rq, struct api_resp *rs)
 {
 	rs->status = 0;
 	rs->nhdr = 0;
-	if (a->other && a->other(a->other_ctx, rq, rs))
-		return;
 	if (rq->nseg >= 2 && !strcmp(rq->seg[0], "dnsdb") && !strcmp(rq->seg[1], "v2")) {
 		api_dnsdb(a, rq, rs);
 	} else if (rq->nseg >= 3 && !strcmp(rq->seg[0], "api") && !strcmp(rq->seg[1], "v1")) {

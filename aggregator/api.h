@@ -40,13 +40,9 @@ struct api_resp {
 	size_t nhdr;
 };
 
-/* Another module answers some paths (health): return 1 when it did. */
-typedef int (*api_other_fn)(void *ctx, const struct api_req *rq, struct api_resp *rs);
-
 struct api;
 
-struct api *api_new(struct store *st, struct sites *sites, const struct api_opts *o,
-                    api_other_fn other, void *other_ctx);
+struct api *api_new(struct store *st, struct sites *sites, const struct api_opts *o);
 void api_free(struct api *a);
 
 void api_handle(struct api *a, const struct api_req *rq, struct api_resp *rs);

@@ -31,6 +31,12 @@ void apiout_fini(struct apiout *ao)
 	pd_buf_fini(&ao->rdata);
 }
 
+void apiout_window(struct apiout *ao, uint64_t offset, uint64_t limit)
+{
+	ao->g_offset = offset;
+	ao->g_limit = limit;
+}
+
 static void add_time(struct pd_buf *b, const char *key, int64_t t, int human)
 {
 	pd_buf_addf(b, ",\"%s\":", key);
@@ -60,8 +66,10 @@ static void close_group(struct apiout *ao)
 {
 	struct pd_buf *b = ao->rs->body;
 	char type[16];
-	if (!ao->open)
+	if (!ao->open || ao->skip) {
+		ao->open = 0;
 		return;
+	}
 	pd_rr_type_name(ao->type, type);
 	pd_buf_addf(b, "{\"obj\":{\"count\":%llu", (unsigned long long)ao->count);
 	add_time(b, "time_first", ao->first_s, ao->humantime);
@@ -77,13 +85,22 @@ static void close_group(struct apiout *ao)
 }
 
 /* DNSDB rrset objects: tuples arrive sorted by name then type. The RRset's
- * count is its most-seen tuple's (Almanac counts tuples, not RRsets). */
-static void group_row(struct apiout *ao, const struct pd_obs *o)
+ * count is its most-seen tuple's (Almanac counts tuples, not RRsets).
+ * Returns 1 to refuse the first tuple of a group past the window. */
+static int group_row(struct apiout *ao, const struct pd_obs *o)
 {
 	if (ao->open && (o->type != ao->type || o->name_len != ao->name_len ||
 	                 memcmp(o->name, ao->name, o->name_len) != 0))
 		close_group(ao);
+	if (ao->rs->body->len + ao->rdata.len >= ao->max_body) {
+		ao->full = 1;
+		ao->skip = 1; /* an RRset cut short is left out */
+		return 1;
+	}
 	if (!ao->open) {
+		if (ao->g_limit && ao->groups >= ao->g_offset + ao->g_limit)
+			return 1;
+		ao->skip = ao->groups++ < ao->g_offset;
 		memcpy(ao->name, o->name, o->name_len);
 		ao->name_len = o->name_len;
 		ao->type = o->type;
@@ -99,8 +116,11 @@ static void group_row(struct apiout *ao, const struct pd_obs *o)
 		ao->first_s = o->first_s;
 	if (o->last_s > ao->last_s)
 		ao->last_s = o->last_s;
-	pd_buf_addc(&ao->rdata, ',');
-	pd_cof_rdata_json(&ao->rdata, o, PD_RR_FQDN);
+	if (!ao->skip) {
+		pd_buf_addc(&ao->rdata, ',');
+		pd_cof_rdata_json(&ao->rdata, o, PD_RR_FQDN);
+	}
+	return 0;
 }
 
 static void dnsdb_row(struct apiout *ao, const struct pd_obs *o)
@@ -126,13 +146,13 @@ static void dnsdb_row(struct apiout *ao, const struct pd_obs *o)
 int apiout_row(void *ctx, const struct pd_obs *o, const struct rec_val *v)
 {
 	struct apiout *ao = ctx;
+	if (ao->group_rrsets)
+		return group_row(ao, o);
 	if (ao->rs->body->len >= ao->max_body) {
 		ao->full = 1;
 		return 1;
 	}
-	if (ao->group_rrsets) {
-		group_row(ao, o);
-	} else if (ao->dnsdb) {
+	if (ao->dnsdb) {
 		dnsdb_row(ao, o);
 	} else if (ao->q->has_site) {
 		/* Only the chosen site's figures, top level and in "sites". */
@@ -144,6 +164,9 @@ int apiout_row(void *ctx, const struct pd_obs *o, const struct rec_val *v)
 	}
 	return 0;
 }
+
+_Static_assert(QUERY_CURSOR_TEXT <= sizeof(((struct api_resp *)0)->hdr_value[0]),
+               "a cursor fits in a header value");
 
 static const char *result_text(const struct query_outcome *out)
 {
@@ -163,8 +186,8 @@ static void add_header(struct api_resp *rs, const char *name, const char *value)
 static void add_outcome_headers(struct apiout *ao, const struct query_outcome *out)
 {
 	add_header(ao->rs, "X-Almanac-Result", result_text(out));
-	if (out->cursor_len) {
-		char c[sizeof(ao->rs->hdr_value[0])];
+	if (out->cursor_len && !ao->dnsdb) {
+		char c[QUERY_CURSOR_TEXT];
 		if (query_cursor_encode(out, c, sizeof(c)) > 0)
 			add_header(ao->rs, "X-Almanac-Cursor", c);
 	}

@@ -11,32 +11,33 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "pd_buf.h"
 #include "pd_sign.h"
 
 #define AGG_STATS(X) \
-	X(batches_received) \
-	X(batches_applied) \
-	X(batches_duplicate) \
-	X(heartbeats_received) \
-	X(observations_applied) \
-	X(observations_unmergeable) \
-	X(refused_malformed) \
-	X(refused_oversize) \
-	X(refused_version) \
-	X(refused_auth) \
-	X(refused_registry) \
-	X(refused_stream_owner) \
-	X(refused_busy) \
-	X(refused_store) \
-	X(store_commits) \
-	X(store_commit_batches) \
-	X(store_write_errors) \
-	X(tls_handshakes_refused) \
-	X(pipes_opened) \
-	X(pipes_closed)
+	X(batches_received, "Messages received from sensors, before any check.") \
+	X(batches_applied, "Batches merged into the store.") \
+	X(batches_duplicate, "Batches already applied (acknowledged again, not merged).") \
+	X(heartbeats_received, "Heartbeats received.") \
+	X(observations_applied, "Observations merged into the store.") \
+	X(observations_unmergeable, "Observations refused inside accepted batches.") \
+	X(refused_malformed, "Batches refused as malformed.") \
+	X(refused_oversize, "Batches refused as larger than max-batch-bytes.") \
+	X(refused_version, "Batches refused for an unknown format version.") \
+	X(refused_auth, "Batches refused at authentication.") \
+	X(refused_registry, "Batches from sensors the registry does not list.") \
+	X(refused_stream_owner, "Batches on a stream another sensor owns.") \
+	X(refused_busy, "Batches refused because the writer queue was full.") \
+	X(refused_store, "Batches refused because the store failed.") \
+	X(store_commits, "Synced writes to the store.") \
+	X(store_commit_batches, "Batches in those writes.") \
+	X(store_write_errors, "Failed writes to the store.") \
+	X(tls_handshakes_refused, "TLS handshakes refused on the sensor listener.") \
+	X(pipes_opened, "Sensor connections opened.") \
+	X(pipes_closed, "Sensor connections closed.")
 
 enum agg_stat {
-#define AGG_STAT_ENUM(n) AS_##n,
+#define AGG_STAT_ENUM(n, help) AS_##n,
 	AGG_STATS(AGG_STAT_ENUM)
 #undef AGG_STAT_ENUM
 	AS__COUNT
@@ -48,6 +49,7 @@ struct agg_stats {
 };
 
 extern const char *const agg_stat_names[AS__COUNT];
+extern const char *const agg_stat_help[AS__COUNT];
 /* Short names of pd_sign refusal reasons, for counters. */
 extern const char *const agg_auth_names[PD_SIGN_NREASONS];
 
@@ -62,5 +64,9 @@ static inline uint64_t astat_get(const struct agg_stats *st, enum agg_stat i)
 
 /* Writes "  name value" lines (auth refusals as refused_auth_<reason>). */
 void astats_print(const struct agg_stats *st, FILE *f, const char *heading);
+
+/* Prometheus text: almanac_aggregator_<name>_total counters, and
+ * almanac_aggregator_auth_refusals_total{reason}. 0 or PD_ELIMIT. */
+int astats_metrics(const struct agg_stats *st, struct pd_buf *b);
 
 #endif

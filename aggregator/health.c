@@ -84,9 +84,9 @@ int health_new(struct health **out, const struct health_opts *o, struct store *k
 		h->o.stale_after_s = 90;
 	if (!h->o.down_after_s)
 		h->o.down_after_s = 300;
-	if (h->o.max_drop_pct <= 0)
+	if (h->o.max_drop_pct < 0)
 		h->o.max_drop_pct = 1.0;
-	if (h->o.max_malformed_pct <= 0)
+	if (h->o.max_malformed_pct < 0)
 		h->o.max_malformed_pct = 5.0;
 	if (!h->o.max_spool_age_s)
 		h->o.max_spool_age_s = 300;
@@ -131,6 +131,31 @@ static void copy_str(char *dst, size_t cap, const struct pd_batch_health *e)
 	dst[n] = 0;
 }
 
+/* "malformed_<reason>" counters: kept by name, as many as fit. */
+static int read_reason(struct hsensor *s, const struct pd_batch_health *e)
+{
+	static const char pfx[] = "malformed_";
+	size_t pl = sizeof(pfx) - 1;
+	if (e->key_len <= pl || e->key_len - pl >= sizeof(s->malformed_by[0].name) ||
+	    memcmp(e->key, pfx, pl) != 0)
+		return 0;
+	const char *name = (const char *)e->key + pl;
+	size_t nl = e->key_len - pl;
+	unsigned i = 0;
+	while (i < s->nmalformed_by &&
+	       (strlen(s->malformed_by[i].name) != nl || memcmp(s->malformed_by[i].name, name, nl)))
+		i++;
+	if (i == HEALTH_REASONS)
+		return 1;
+	if (i == s->nmalformed_by) {
+		memcpy(s->malformed_by[i].name, name, nl);
+		s->malformed_by[i].name[nl] = 0;
+		s->nmalformed_by++;
+	}
+	s->malformed_by[i].n = e->u;
+	return 1;
+}
+
 static void read_health(struct hsensor *s, const struct pd_batch *b)
 {
 	for (size_t i = 0; i < b->n_health; i++) {
@@ -144,6 +169,8 @@ static void read_health(struct hsensor *s, const struct pd_batch *b)
 				copy_str(s->capture_state, sizeof(s->capture_state), e);
 			continue;
 		}
+		if (read_reason(s, e))
+			continue;
 		for (size_t k = 0; k < sizeof(counter_keys) / sizeof(counter_keys[0]); k++) {
 			if (strlen(counter_keys[k].key) == e->key_len &&
 			    !memcmp(counter_keys[k].key, e->key, e->key_len)) {
@@ -235,6 +262,16 @@ static void eval_rates(const struct health_opts *o, struct hsensor *s, int64_t n
 	s->malformed_pct = dm > 0 ? 100.0 * (double)(n->malformed - a->malformed) / dm : 0;
 }
 
+/* The malformed reason with the highest count so far, or NULL. */
+static const char *top_reason(const struct hsensor *s)
+{
+	const struct hreason *top = NULL;
+	for (unsigned i = 0; i < s->nmalformed_by; i++)
+		if (s->malformed_by[i].n && (!top || s->malformed_by[i].n > top->n))
+			top = &s->malformed_by[i];
+	return top ? top->name : NULL;
+}
+
 void health_eval(const struct health_opts *o, struct hsensor *s, int64_t now)
 {
 	char age[32];
@@ -256,8 +293,9 @@ void health_eval(const struct health_opts *o, struct hsensor *s, int64_t now)
 		         s->drop_pct, o->max_drop_pct);
 	else if (s->malformed_pct > o->max_malformed_pct)
 		snprintf(s->reason, sizeof(s->reason),
-		         "%.1f%% of DNS messages malformed (threshold %.1f%%)", s->malformed_pct,
-		         o->max_malformed_pct);
+		         "%.1f%% of DNS messages malformed (threshold %.1f%%)%s%s", s->malformed_pct,
+		         o->max_malformed_pct, top_reason(s) ? ", mostly " : "",
+		         top_reason(s) ? top_reason(s) : "");
 	else if (s->c.spool_oldest_age_s > o->max_spool_age_s) {
 		fmt_age(age, sizeof(age), (int64_t)s->c.spool_oldest_age_s);
 		snprintf(s->reason, sizeof(s->reason),
@@ -268,39 +306,58 @@ void health_eval(const struct health_opts *o, struct hsensor *s, int64_t now)
 		snprintf(s->reason, sizeof(s->reason), "clock %llds %s (threshold %llus)",
 		         llabs((long long)s->skew_s), s->skew_s > 0 ? "ahead" : "behind",
 		         (unsigned long long)o->max_clock_skew_s);
-	else {
+	else if (!s->contacted) {
+		s->status = HS_OK;
+		snprintf(s->reason, sizeof(s->reason),
+		         "waiting for first contact (the aggregator started %s ago)", age);
+	} else {
 		s->status = HS_OK;
 		snprintf(s->reason, sizeof(s->reason), "reporting");
 	}
 }
 
-static void add_point(struct hsensor *s, int64_t minute)
+/* The history point of this minute: added at its first tick, then kept
+ * to the latest rates until the minute ends. */
+static void record_point(struct hsensor *s, int64_t minute)
 {
 	struct hpoint p = { minute, (float)s->pps, (float)s->drop_pct, (float)s->obs_s,
 		s->c.spool_bytes };
+	struct hpoint *last = s->nhist ? &s->hist[(s->hhead + HEALTH_HISTORY - 1) % HEALTH_HISTORY]
+	                               : NULL;
+	if (last && last->t == minute) {
+		*last = p;
+		return;
+	}
 	s->hist[s->hhead] = p;
 	s->hhead = (s->hhead + 1) % HEALTH_HISTORY;
 	if (s->nhist < HEALTH_HISTORY)
 		s->nhist++;
 }
 
-static void log_site_change(struct health *h, const struct hsite *site)
+/* Logs a site's status when it differs from the last one logged. Every
+ * view (a tick's or a reader's) goes through here, so whoever sees a
+ * change first logs it, once; a view older than the last one logged is
+ * ignored, so concurrent readers cannot make it flap. Under h->mu. */
+static void log_site_change(struct health *h, const struct hsite *site, int64_t at)
 {
-	for (size_t i = 0; i < h->nlogged; i++) {
-		if (strcmp(h->logged[i].site, site->site) != 0)
-			continue;
-		if (h->logged[i].status != site->status)
-			log_info("health: site %s is %s: %s", site->site,
-			         health_status_name(site->status), site->reason);
-		h->logged[i].status = site->status;
-		return;
+	struct hlogged *l = NULL;
+	for (size_t i = 0; i < h->nlogged && !l; i++)
+		if (!strcmp(h->logged[i].site, site->site))
+			l = &h->logged[i];
+	if (!l) {
+		struct hlogged *nl = realloc(h->logged, (h->nlogged + 1) * sizeof(*nl));
+		if (!nl)
+			return;
+		h->logged = nl;
+		l = &nl[h->nlogged++];
+		snprintf(l->site, HEALTH_NAME, "%s", site->site);
+		l->status = (enum health_status)-1;
+		l->at = at;
 	}
-	struct hlogged *nl = realloc(h->logged, (h->nlogged + 1) * sizeof(*nl));
-	if (!nl)
+	if (at < l->at || l->status == site->status)
 		return;
-	h->logged = nl;
-	snprintf(nl[h->nlogged].site, HEALTH_NAME, "%s", site->site);
-	nl[h->nlogged++].status = site->status;
+	l->status = site->status;
+	l->at = at;
 	log_info("health: site %s is %s: %s", site->site, health_status_name(site->status),
 	         site->reason);
 }
@@ -308,25 +365,14 @@ static void log_site_change(struct health *h, const struct hsite *site)
 void health_tick(struct health *h)
 {
 	int64_t now = (int64_t)time(NULL), minute = now / 60 * 60;
-	struct health_view *v = NULL;
 	pthread_mutex_lock(&h->mu);
 	for (size_t i = 0; i < h->n; i++) {
 		struct hsensor *s = &h->s[i];
 		health_eval(&h->o, s, now);
-		struct hpoint *last = s->nhist ? &s->hist[(s->hhead + HEALTH_HISTORY - 1) %
-		                                          HEALTH_HISTORY] : NULL;
-		if (!last || last->t != minute)
-			add_point(s, minute);
+		record_point(s, minute);
 	}
 	pthread_mutex_unlock(&h->mu);
-	v = health_snapshot(h, now);
-	if (!v)
-		return;
-	pthread_mutex_lock(&h->mu);
-	for (size_t i = 0; i < v->nsites; i++)
-		log_site_change(h, &v->sites[i]);
-	pthread_mutex_unlock(&h->mu);
-	health_view_free(v);
+	health_view_free(health_snapshot(h, now)); /* logs the changes */
 }
 
 struct health_view *health_snapshot(struct health *h, int64_t now)
@@ -349,6 +395,10 @@ struct health_view *health_snapshot(struct health *h, int64_t now)
 	for (size_t i = 0; i < v->n; i++)
 		health_eval(&v->o, &v->s[i], now);
 	health_sites(v);
+	pthread_mutex_lock(&h->mu);
+	for (size_t i = 0; i < v->nsites; i++)
+		log_site_change(h, &v->sites[i], now);
+	pthread_mutex_unlock(&h->mu);
 	return v;
 }
 
@@ -410,7 +460,8 @@ static void site_add(struct hsite *site, const struct hsensor *s, const struct h
 
 void health_sites(struct health_view *v)
 {
-	qsort(v->s, v->n, sizeof(*v->s), cmp_sensor);
+	if (v->n)
+		qsort(v->s, v->n, sizeof(*v->s), cmp_sensor);
 	v->sites = calloc(v->n ? v->n : 1, sizeof(*v->sites));
 	if (!v->sites)
 		return;

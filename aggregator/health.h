@@ -31,8 +31,8 @@ enum health_status { HS_OK, HS_DEGRADED, HS_STALE, HS_DOWN };
 struct health_opts {
 	uint64_t stale_after_s;   /* 0: 90 */
 	uint64_t down_after_s;    /* 0: 300 */
-	double max_drop_pct;      /* 0: 1.0 */
-	double max_malformed_pct; /* 0: 5.0 */
+	double max_drop_pct;      /* negative: 1.0 (0: any drop degrades) */
+	double max_malformed_pct; /* negative: 5.0 */
 	uint64_t max_spool_age_s; /* 0: 300 */
 	uint64_t max_clock_skew_s;/* 0: 30 */
 	uint64_t rate_window_s;   /* 0: 300 */

@@ -22,6 +22,14 @@ struct hcounters {
 	uint64_t spool_oldest_age_s;
 };
 
+/* Malformed packets by reason, as the sensor names them (its keys
+ * "malformed_<reason>"), cumulative. */
+#define HEALTH_REASONS 16
+struct hreason {
+	char name[32]; /* without "malformed_" */
+	uint64_t n;
+};
+
 struct hsample {
 	int64_t t;
 	uint64_t packets, drops, dns, malformed, obs;
@@ -40,6 +48,8 @@ struct hsensor {
 	int64_t skew_s;
 	int have_skew;
 	struct hcounters c;
+	struct hreason malformed_by[HEALTH_REASONS];
+	unsigned nmalformed_by;
 	char version[32], capture[128], capture_state[16];
 	struct hsample recent[HEALTH_RECENT];
 	unsigned nrecent, head;
@@ -75,6 +85,7 @@ struct health_view {
 struct hlogged {
 	char site[HEALTH_NAME];
 	enum health_status status;
+	int64_t at; /* time of the view that set status */
 };
 
 struct health {

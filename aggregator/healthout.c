@@ -6,6 +6,7 @@
 
 #include "health.h"
 #include "health_int.h"
+#include "promtext.h"
 
 static void json_str(struct pd_buf *b, const char *s)
 {
@@ -50,7 +51,7 @@ static void json_sensor(struct pd_buf *b, const struct hsensor *s)
 	            "\"counters\":{\"packets_seen\":%llu,\"pcap_drop\":%llu,\"pcap_ifdrop\":%llu,"
 	            "\"dns_messages\":%llu,\"malformed\":%llu,\"reassembly_evicted\":%llu,"
 	            "\"observations_emitted\":%llu,\"batches_sent\":%llu,\"batches_acked\":%llu,"
-	            "\"batches_dropped\":%llu,\"observations_dropped\":%llu}}",
+	            "\"batches_dropped\":%llu,\"observations_dropped\":%llu}",
 	            (unsigned long long)s->c.spool_bytes, (unsigned long long)s->c.spool_batches,
 	            (unsigned long long)s->c.spool_oldest_age_s,
 	            (unsigned long long)s->c.packets_seen, (unsigned long long)s->c.pcap_drop,
@@ -60,6 +61,13 @@ static void json_sensor(struct pd_buf *b, const struct hsensor *s)
 	            (unsigned long long)s->c.batches_sent, (unsigned long long)s->c.batches_acked,
 	            (unsigned long long)s->c.batches_dropped,
 	            (unsigned long long)s->c.observations_dropped);
+	pd_buf_adds(b, ",\"malformed_by_reason\":{");
+	for (unsigned r = 0; r < s->nmalformed_by; r++) {
+		pd_buf_adds(b, r ? "," : "");
+		json_str(b, s->malformed_by[r].name);
+		pd_buf_addf(b, ":%llu", (unsigned long long)s->malformed_by[r].n);
+	}
+	pd_buf_adds(b, "}}");
 }
 
 int health_sites_json(struct health *h, struct pd_buf *b, int64_t now)
@@ -103,21 +111,16 @@ int health_sites_json(struct health *h, struct pd_buf *b, int64_t now)
 	return rc;
 }
 
-static void metric_head(struct pd_buf *b, const char *name, const char *type, const char *help)
-{
-	pd_buf_addf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
-}
-
 /* Per-site gauges: one family at a time, as the text format wants. */
 static void site_metrics(struct pd_buf *b, const struct health_view *v)
 {
 	static const char *const states[] = { "ok", "degraded", "stale", "down" };
-	metric_head(b, "almanac_site_status", "gauge",
+	prom_head(b, "almanac_site_status", "gauge",
 	            "Site status: 0 ok, 1 degraded, 2 stale, 3 down.");
 	for (size_t i = 0; i < v->nsites; i++)
 		pd_buf_addf(b, "almanac_site_status{site=\"%s\"} %d\n", v->sites[i].site,
 		            (int)v->sites[i].status);
-	metric_head(b, "almanac_site_state", "gauge", "1 for the site's current state.");
+	prom_head(b, "almanac_site_state", "gauge", "1 for the site's current state.");
 	for (size_t i = 0; i < v->nsites; i++)
 		for (int s = 0; s < 4; s++)
 			pd_buf_addf(b, "almanac_site_state{site=\"%s\",state=\"%s\"} %d\n",
@@ -130,13 +133,13 @@ static void site_metrics(struct pd_buf *b, const struct health_view *v)
 		{ "almanac_site_spool_bytes", "Bytes waiting in the sensors' spools.", 4 },
 	};
 	for (size_t m = 0; m < sizeof(g) / sizeof(g[0]); m++) {
-		metric_head(b, g[m].name, "gauge", g[m].help);
+		prom_head(b, g[m].name, "gauge", g[m].help);
 		for (size_t i = 0; i < v->nsites; i++) {
 			const struct hsite *s = &v->sites[i];
 			double x = g[m].which == 0 ? (double)s->last_contact : g[m].which == 1 ? s->pps
 			         : g[m].which == 2 ? s->drop_pct / 100 : g[m].which == 3 ? s->obs_s
 			                                                            : (double)s->spool_bytes;
-			pd_buf_addf(b, "%s{site=\"%s\"} %.6g\n", g[m].name, s->site, x);
+			pd_buf_addf(b, "%s{site=\"%s\"} %.15g\n", g[m].name, s->site, x);
 		}
 	}
 }
@@ -170,18 +173,18 @@ static void sensor_metrics(struct pd_buf *b, const struct health_view *v)
 		   uptime_s),
 #undef SM
 	};
-	metric_head(b, "almanac_sensor_status", "gauge",
+	prom_head(b, "almanac_sensor_status", "gauge",
 	            "Sensor status: 0 ok, 1 degraded, 2 stale, 3 down.");
 	for (size_t i = 0; i < v->n; i++)
 		pd_buf_addf(b, "almanac_sensor_status{site=\"%s\",sensor=\"%s\"} %d\n", v->s[i].site,
 		            v->s[i].sensor, (int)v->s[i].status);
-	metric_head(b, "almanac_sensor_last_contact_seconds", "gauge",
+	prom_head(b, "almanac_sensor_last_contact_seconds", "gauge",
 	            "Unix time of the sensor's last batch or heartbeat.");
 	for (size_t i = 0; i < v->n; i++)
 		pd_buf_addf(b, "almanac_sensor_last_contact_seconds{site=\"%s\",sensor=\"%s\"} %lld\n",
 		            v->s[i].site, v->s[i].sensor, (long long)v->s[i].last_contact);
 	for (size_t k = 0; k < sizeof(m) / sizeof(m[0]); k++) {
-		metric_head(b, m[k].name, m[k].type, m[k].help);
+		prom_head(b, m[k].name, m[k].type, m[k].help);
 		for (size_t i = 0; i < v->n; i++) {
 			uint64_t x;
 			memcpy(&x, (const char *)&v->s[i].c + m[k].off, sizeof(x));
@@ -189,7 +192,15 @@ static void sensor_metrics(struct pd_buf *b, const struct health_view *v)
 			            v->s[i].sensor, (unsigned long long)x);
 		}
 	}
-	metric_head(b, "almanac_sensor_clock_skew_seconds", "gauge",
+	prom_head(b, "almanac_sensor_malformed_by_reason_total", "counter",
+	          "Malformed packets and messages by the sensor's reason.");
+	for (size_t i = 0; i < v->n; i++)
+		for (unsigned r = 0; r < v->s[i].nmalformed_by; r++)
+			pd_buf_addf(b, "almanac_sensor_malformed_by_reason_total{site=\"%s\",sensor=\"%s\","
+			            "reason=\"%s\"} %llu\n", v->s[i].site, v->s[i].sensor,
+			            v->s[i].malformed_by[r].name,
+			            (unsigned long long)v->s[i].malformed_by[r].n);
+	prom_head(b, "almanac_sensor_clock_skew_seconds", "gauge",
 	            "Sensor clock minus aggregator clock at the last heartbeat.");
 	for (size_t i = 0; i < v->n; i++)
 		if (v->s[i].have_skew)
@@ -243,6 +254,8 @@ static void html_bytes(struct pd_buf *b, uint64_t n)
 }
 
 /* A sparkline of packets/s over the last 6 hours, as inline SVG. */
+/* Packets/s of the last 6 hours, one bar a minute (a lone minute shows
+ * too), over a faint baseline; the peak in the label. */
 static void html_chart(struct pd_buf *b, const struct hsite *site)
 {
 	double max = 0;
@@ -250,15 +263,17 @@ static void html_chart(struct pd_buf *b, const struct hsite *site)
 		if (site->hist[i].t && site->hist[i].pps > max)
 			max = site->hist[i].pps;
 	pd_buf_addf(b, "<svg class=\"spark\" viewBox=\"0 0 %u 40\" preserveAspectRatio=\"none\" "
-	            "role=\"img\" aria-label=\"packets per second, last 6 hours, peak %.0f\">",
-	            HEALTH_HISTORY, max);
-	pd_buf_adds(b, "<polyline fill=\"none\" stroke=\"currentColor\" stroke-width=\"1.5\" "
-	               "vector-effect=\"non-scaling-stroke\" points=\"");
+	            "role=\"img\" aria-label=\"packets per second, last 6 hours, peak %.0f\">"
+	            "<title>packets/s, last 6 hours (peak %.0f)</title>"
+	            "<path d=\"M0,39.5H%u\" stroke=\"#ccc\" stroke-width=\"1\" "
+	            "vector-effect=\"non-scaling-stroke\"/><path fill=\"currentColor\" d=\"",
+	            HEALTH_HISTORY, max, max, HEALTH_HISTORY);
 	for (unsigned i = 0; i < site->nhist; i++) {
 		if (!site->hist[i].t)
 			continue;
-		double y = max > 0 ? 38 - 36 * site->hist[i].pps / max : 38;
-		pd_buf_addf(b, "%u,%.1f ", i, y);
+		/* At least 2 units high, so a quiet minute with data still shows. */
+		double h = max > 0 ? 2 + 36 * site->hist[i].pps / max : 2;
+		pd_buf_addf(b, "M%u,39V%.1fh1.6V39z", i, 39 - h);
 	}
 	pd_buf_adds(b, "\"/></svg>");
 }

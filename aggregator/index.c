@@ -126,3 +126,40 @@ int index_target(const uint8_t *ik, size_t il, uint8_t *out)
 		return PD_EMALF;
 	}
 }
+
+/* LevelDB's bytewise order. */
+static int key_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
+{
+	int c = memcmp(a, b, al < bl ? al : bl);
+	return c ? c : (al > bl) - (al < bl);
+}
+
+int index_rdname_first(const uint8_t *ik, size_t il, const struct pd_obs *o,
+                       const uint8_t *prefix, size_t plen, int strictly_below,
+                       uint8_t *scratch)
+{
+	size_t off[INDEX_NAMES_MAX], len[INDEX_NAMES_MAX];
+	int nn = pd_rr_rdata_names(o->type, o->rdata, o->rdlen, off, len, INDEX_NAMES_MAX);
+	size_t cur = il > 1 ? name_len(ik + 1, il - 1) : 0;
+	if (nn < 2 || !cur)
+		return 1;
+	const uint8_t *suffix = ik + 1 + cur;
+	size_t sl = il - 1 - cur;
+	for (int i = 0; i < nn; i++) {
+		size_t n = 0;
+		scratch[n++] = ik[0];
+		if (ik[0] == REC_RDNAMEF)
+			memcpy(scratch + n, o->rdata + off[i], len[i]);
+		else
+			rec_name_reverse(o->rdata + off[i], len[i], scratch + n);
+		n += len[i];
+		memcpy(scratch + n, suffix, sl);
+		n += sl;
+		if (n < plen || memcmp(scratch, prefix, plen) != 0 ||
+		    (strictly_below && (n <= plen || scratch[plen] == 0)))
+			continue; /* that entry is outside the scan */
+		if (key_cmp(scratch, n, ik, il) < 0)
+			return 0;
+	}
+	return 1;
+}

@@ -28,4 +28,15 @@ int index_add(struct store_batch *b, const struct pd_obs *o, uint8_t *scratch);
  */
 int index_target(const uint8_t *ikey, size_t ilen, uint8_t *out);
 
+/*
+ * A tuple whose rdata holds several names has one REC_RDNAME (REC_RDNAMEF)
+ * entry per name. For the entry ikey of tuple o (o's fields from its
+ * target key): 1 when it is the first of o's entries that a scan of
+ * prefix (entries strictly below it with strictly_below) meets, else 0.
+ * A scan reports o at its first entry only. scratch: INDEX_KEY_MAX bytes.
+ */
+int index_rdname_first(const uint8_t *ikey, size_t ilen, const struct pd_obs *o,
+                       const uint8_t *prefix, size_t plen, int strictly_below,
+                       uint8_t *scratch);
+
 #endif

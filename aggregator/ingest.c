@@ -12,6 +12,7 @@
 #include "pd_batch.h"
 #include "pd_err.h"
 #include "pd_log.h"
+#include "pd_nngclose.h"
 
 enum ictx_state { IC_RECV, IC_WORK, IC_SEND, IC_DONE };
 
@@ -341,18 +342,6 @@ int ingest_start(struct ingest **out, const struct ingest_opts *o, struct pd_ver
 	return 0;
 }
 
-/* nng_close on a TLS socket can hang (PLATFORM-NOTES.md): bounded. */
-static void *ingest_closer(void *arg)
-{
-	struct ingest *in = arg;
-	nng_close(in->sock);
-	pthread_mutex_lock(&in->mu);
-	in->stopping = 2;
-	pthread_cond_broadcast(&in->cv);
-	pthread_mutex_unlock(&in->mu);
-	return NULL;
-}
-
 static int ingest_wait(struct ingest *in, int (*done)(struct ingest *), int seconds)
 {
 	struct timespec until;
@@ -372,11 +361,6 @@ static int ingest_idle(struct ingest *in)
 	return in->busy == 0;
 }
 
-static int ingest_closed(struct ingest *in)
-{
-	return in->stopping == 2;
-}
-
 void ingest_stop(struct ingest *in)
 {
 	if (!in)
@@ -392,14 +376,12 @@ void ingest_stop(struct ingest *in)
 		log_warnx("ingest: %u batches still in flight at shutdown", in->busy);
 	for (unsigned i = 0; i < in->nworkers; i++)
 		pthread_join(in->workers[i], NULL);
-	pthread_t closer;
-	int closing = in->sock.id > 0 && pthread_create(&closer, NULL, ingest_closer, in) == 0;
-	if (closing && !ingest_wait(in, ingest_closed, 10)) {
-		log_warnx("ingest: the socket did not close within 10 s; leaving it");
+	if (in->sock.id > 0 && pd_nng_close_bounded(in->sock, 10000) < 0) {
+		log_warnx("ingest: the socket did not close within 10 s (an NNG 1.5.2 bug); "
+		          "leaving it");
+		pd_nng_abandon(in);
 		return; /* the process is about to exit; do not wait on NNG */
 	}
-	if (closing)
-		pthread_join(closer, NULL);
 	for (unsigned i = 0; in->ctxs && i < in->o.contexts; i++) {
 		struct ictx *c = &in->ctxs[i];
 		if (c->aio)

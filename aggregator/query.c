@@ -7,6 +7,7 @@
 #include "index.h"
 #include "pd_codec.h"
 #include "pd_err.h"
+#include "pd_hash.h"
 #include "pd_rr.h"
 #include "pd_wire.h"
 
@@ -151,12 +152,14 @@ static int row_figures(const struct query *q, const struct rec_val *v, struct pd
 
 struct qstate {
 	const struct query *q;
+	const struct scan *sc;
 	struct store *st;
 	struct store_snap *snap;
 	struct pd_buf val;
-	uint8_t *tkey, name[255];
+	uint8_t *tkey, *scratch, name[255];
 	struct rec_site *sites;
 	uint64_t skipped;
+	int resumed; /* the cursor's key is behind us (or there is no cursor) */
 };
 
 /* Examines one key of the scan; 1 when it is a matching row (o and v set). */
@@ -176,6 +179,10 @@ static int query_row(struct qstate *s, const uint8_t *k, size_t kl, const uint8_
 	if (rec_key_parse(tk, tkl, o, s->name) < 0 || !type_matches(q->type, o->type) ||
 	    !bailiwick_matches(q, o))
 		return 0;
+	if ((k[0] == REC_RDNAME || k[0] == REC_RDNAMEF) && q->wild != QW_NONE &&
+	    !index_rdname_first(k, kl, o, s->sc->start, s->sc->prefix_len, s->sc->strictly_below,
+	                        s->scratch))
+		return 0; /* met (or to be met) under another of its names */
 	if (tk != k) {
 		if (store_get(s->st, s->snap, tk, tkl, &s->val) != 1)
 			return 0; /* an index entry whose record is not in this snapshot */
@@ -202,12 +209,44 @@ static void query_summary(struct query_outcome *out, const struct pd_obs *o)
 	out->rows++;
 }
 
+/* 1 once the answer holds all it may: one more matching row makes it limited. */
+static int query_full(const struct query *q, const struct query_outcome *out)
+{
+	return (q->limit && out->rows >= q->limit) || (q->max_count && out->count >= q->max_count);
+}
+
 static void query_save_cursor(struct query_outcome *out, const uint8_t *k, size_t kl)
 {
 	if (kl > sizeof(out->cursor))
 		kl = sizeof(out->cursor);
 	memcpy(out->cursor, k, kl);
 	out->cursor_len = kl;
+}
+
+static uint64_t cursor_hash(const uint8_t *k, size_t kl)
+{
+	return pd_hash(k, kl, 0x616c6d616e6163ull);
+}
+
+/* 1 for keys a resumed scan skips: the previous page's last key, and for
+ * a hashed cursor the keys sharing its prefix up to that key (those the
+ * previous pages covered, or that came since and sort before it). */
+static int cursor_skip(struct qstate *s, const uint8_t *k, size_t kl)
+{
+	const struct query_cursor *c = s->q->cursor;
+	if (s->resumed)
+		return 0;
+	if (!c->hashed) {
+		s->resumed = 1;
+		return kl == c->len && memcmp(k, c->key, kl) == 0;
+	}
+	if (kl < c->len || memcmp(k, c->key, c->len) != 0) {
+		s->resumed = 1; /* past the prefix: the key is gone, carry on */
+		return 0;
+	}
+	if (cursor_hash(k, kl) == c->hash)
+		s->resumed = 1;
+	return 1;
 }
 
 static int query_scan(struct qstate *s, struct store_iter *it, const struct scan *sc,
@@ -224,27 +263,31 @@ static int query_scan(struct qstate *s, struct store_iter *it, const struct scan
 			return 0;
 		if (sc->strictly_below && (kl <= sc->prefix_len || k[sc->prefix_len] == 0))
 			continue; /* the zone itself, not below it */
-		if (q->cursor && kl == q->cursor_len && memcmp(k, q->cursor, kl) == 0)
-			continue; /* the previous page's last key */
-		if (q->limit && out->rows >= q->limit) {
-			out->result = QR_LIMITED;
-			return 0;
+		if (cursor_skip(s, k, kl)) {
+			query_save_cursor(out, k, kl); /* covered by the previous pages */
+			continue;
 		}
 		if (deadline && ++out->examined % QUERY_CHECK_EVERY == 0 && now_ms() > deadline) {
 			out->result = QR_TIMEOUT;
 			return 0;
 		}
 		const uint8_t *iv = store_iter_value(it, &vl);
-		query_save_cursor(out, k, kl);
-		if (!query_row(s, k, kl, iv, vl, &o, &v))
-			continue;
-		query_summary(out, &o);
-		if (fn && fn(ctx, &o, &v) != 0) {
-			out->result = QR_LIMITED;
-			return 0;
+		if (query_row(s, k, kl, iv, vl, &o, &v)) {
+			if (query_full(q, out) || (fn && fn(ctx, &o, &v) != 0)) {
+				out->result = QR_LIMITED; /* the cursor stays before this row */
+				return 0;
+			}
+			query_summary(out, &o);
 		}
+		query_save_cursor(out, k, kl);
 	}
 	return store_iter_status(it, NULL, 0);
+}
+
+/* A cursor fits the scan when its key lies inside it. */
+static int cursor_fits(const struct scan *sc, const struct query_cursor *c)
+{
+	return c->len >= sc->prefix_len && scan_in(sc, c->key, c->len);
 }
 
 int query_run(struct store *st, const struct query *q, query_row_fn fn, void *ctx,
@@ -255,19 +298,20 @@ int query_run(struct store *st, const struct query *q, query_row_fn fn, void *ct
 	int rc = scan_plan(q, &sc);
 	if (rc < 0)
 		return rc;
-	if (q->cursor && (q->cursor_len < sc.prefix_len || !scan_in(&sc, q->cursor, q->cursor_len)))
+	if (q->cursor && !cursor_fits(&sc, q->cursor))
 		return PD_EMALF; /* a cursor from another query */
-	struct qstate s = { .q = q, .st = st };
+	struct qstate s = { .q = q, .sc = &sc, .st = st, .resumed = !q->cursor };
 	s.snap = store_snap_new(st);
 	struct store_iter *it = s.snap ? store_iter_new(st, s.snap) : NULL;
 	s.tkey = malloc(INDEX_KEY_MAX);
+	s.scratch = malloc(INDEX_KEY_MAX);
 	s.sites = malloc(REC_SITES_MAX * sizeof(*s.sites));
 	pd_buf_init(&s.val, REC_VAL_FIXED + (size_t)REC_SITES_MAX * REC_VAL_PER_SITE);
-	if (!it || !s.tkey || !s.sites) {
+	if (!it || !s.tkey || !s.scratch || !s.sites) {
 		rc = it ? -12 : PD_ESTORE;
 	} else {
 		if (q->cursor)
-			store_iter_seek(it, q->cursor, q->cursor_len);
+			store_iter_seek(it, q->cursor->key, q->cursor->len);
 		else
 			store_iter_seek(it, sc.start, sc.start_len);
 		out->result = QR_COMPLETE;
@@ -275,43 +319,77 @@ int query_run(struct store *st, const struct query *q, query_row_fn fn, void *ct
 	}
 	if (out->result == QR_COMPLETE)
 		out->cursor_len = 0;
+	else if (out->cursor_len == 0 && q->cursor)
+		query_save_cursor(out, q->cursor->key, q->cursor->len); /* nothing consumed */
 	pd_buf_fini(&s.val);
 	free(s.tkey);
+	free(s.scratch);
 	free(s.sites);
 	store_iter_free(it);
 	store_snap_free(st, s.snap);
 	return rc;
 }
 
+/*
+ * Cursor text: base64url (no padding) of [1][0][key] for keys up to
+ * QUERY_CURSOR_KEY bytes, [1][1][first QUERY_CURSOR_KEY bytes][hash be64]
+ * for longer ones, so that a cursor always fits in a header.
+ */
 int query_cursor_encode(const struct query_outcome *o, char *out, size_t cap)
 {
-	int n = pd_b64_encode(o->cursor, o->cursor_len, out, cap);
-	if (n < 0)
-		return n;
+	uint8_t raw[2 + QUERY_CURSOR_KEY + 8];
+	size_t n = 0, kl = o->cursor_len;
+	int hashed = kl > QUERY_CURSOR_KEY;
+	raw[n++] = 1;
+	raw[n++] = (uint8_t)hashed;
+	memcpy(raw + n, o->cursor, hashed ? QUERY_CURSOR_KEY : kl);
+	n += hashed ? QUERY_CURSOR_KEY : kl;
+	if (hashed) {
+		uint64_t h = cursor_hash(o->cursor, kl);
+		for (int i = 7; i >= 0; i--)
+			raw[n++] = (uint8_t)(h >> (8 * i));
+	}
+	if (cap == 0)
+		return PD_ESPACE;
+	int t = pd_b64_encode(raw, n, out, cap - 1);
+	if (t < 0)
+		return t;
 	/* base64url without padding: safe in a query string */
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < t; i++) {
 		if (out[i] == '+')
 			out[i] = '-';
 		else if (out[i] == '/')
 			out[i] = '_';
 	}
-	while (n > 0 && out[n - 1] == '=')
-		out[--n] = 0;
-	return n;
+	while (t > 0 && out[t - 1] == '=')
+		t--;
+	out[t] = 0;
+	return t;
 }
 
-int query_cursor_decode(const char *text, size_t len, uint8_t *buf, size_t *blen)
+int query_cursor_decode(const char *text, size_t len, struct query_cursor *c)
 {
-	char tmp[(QUERY_CURSOR_MAX + 2) / 3 * 4 + 4];
-	if (len + 3 >= sizeof(tmp))
+	char tmp[QUERY_CURSOR_TEXT + 4];
+	uint8_t raw[2 + QUERY_CURSOR_KEY + 8 + 3];
+	if (len + 3 >= sizeof(tmp) || len % 4 == 1)
 		return PD_EMALF;
-	for (size_t i = 0; i < len; i++)
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] == '+' || text[i] == '/' || text[i] == '=')
+			return PD_EMALF; /* base64url only, as encoded */
 		tmp[i] = text[i] == '-' ? '+' : text[i] == '_' ? '/' : text[i];
+	}
 	while (len % 4)
 		tmp[len++] = '=';
-	int n = pd_b64_decode(tmp, len, buf, QUERY_CURSOR_MAX);
-	if (n <= 0)
+	int n = pd_b64_decode(tmp, len, raw, sizeof(raw));
+	if (n < 3 || raw[0] != 1 || raw[1] > 1)
 		return PD_EMALF;
-	*blen = (size_t)n;
+	memset(c, 0, sizeof(*c));
+	c->hashed = raw[1];
+	c->len = (size_t)n - 2 - (c->hashed ? 8 : 0);
+	if ((c->hashed && c->len != QUERY_CURSOR_KEY) || (!c->hashed && c->len > QUERY_CURSOR_KEY))
+		return PD_EMALF;
+	memcpy(c->key, raw + 2, c->len);
+	for (int i = 0; c->hashed && i < 8; i++)
+		c->hash = c->hash << 8 | raw[2 + c->len + (size_t)i];
 	return 0;
 }

@@ -11,9 +11,14 @@
  *
  * Index entries are joined to their REC_RRSET record. Each candidate is
  * filtered (type, site, the four time fences, bailiwick), then offset and
- * limit apply. The scan stops at the limit or the time budget and says
- * which; the cursor is the last key looked at, so the next page starts
- * right after it (stable while ingest goes on: keys only ever get added).
+ * limit apply. A wildcard rdata-name scan can meet one tuple under several
+ * of its names (an SOA's mname and rname in one zone): it is a row only at
+ * the first of them. The scan stops at the limit (or max_count, or when
+ * the row callback refuses a row) and says "limited" only when another
+ * matching row exists; it stops at the time budget saying "timeout". The
+ * cursor is the last key consumed (a row given to the callback or a key
+ * that did not match), so the next page starts right after it: no row
+ * twice, none lost, stable while ingest goes on (keys only get added).
  * Thread-safe: each call has its own snapshot and iterator.
  */
 #ifndef AGG_QUERY_H
@@ -32,6 +37,19 @@ enum query_wild { QW_NONE, QW_LEFT, QW_RIGHT };
 #define Q_TYPE_ANY (-1)
 #define Q_TYPE_ANY_DNSSEC (-2)
 #define QUERY_CURSOR_MAX (REC_KEY_MAX + 520)
+/* Cursor keys longer than this travel as this many bytes and a hash. */
+#define QUERY_CURSOR_KEY 512
+/* Text of an encoded cursor, with its NUL. */
+#define QUERY_CURSOR_TEXT ((2 + QUERY_CURSOR_KEY + 8 + 2) / 3 * 4 + 1)
+
+/* Where a page resumes: the previous page's last key, or for a long key
+ * its first QUERY_CURSOR_KEY bytes and a hash of the whole key. */
+struct query_cursor {
+	uint8_t key[QUERY_CURSOR_KEY];
+	size_t len;
+	int hashed;
+	uint64_t hash;
+};
 
 enum query_fence { QF_FIRST_BEFORE, QF_FIRST_AFTER, QF_LAST_BEFORE, QF_LAST_AFTER, QF__COUNT };
 
@@ -50,9 +68,9 @@ struct query {
 	int has_bailiwick;      /* the owner's parent must equal bailiwick */
 	uint8_t bailiwick[255];
 	size_t bailiwick_len;
-	uint64_t limit, offset;
-	const uint8_t *cursor;  /* from query_cursor_decode, or NULL */
-	size_t cursor_len;
+	uint64_t limit, offset;  /* rows; limit 0: no limit */
+	uint64_t max_count;     /* stop once the rows' counts sum to this (0: no cap) */
+	const struct query_cursor *cursor; /* from query_cursor_decode, or NULL */
 	uint64_t budget_ms;
 };
 
@@ -69,17 +87,18 @@ struct query_outcome {
 };
 
 /* A matching row: o holds the tuple and the (site-filtered) figures; v
- * the record's per-site figures. Return non-zero to stop (it counts as
- * limited). */
+ * the record's per-site figures. Return non-zero to refuse the row and
+ * stop: the answer is limited and the cursor stays before this row. */
 typedef int (*query_row_fn)(void *ctx, const struct pd_obs *o, const struct rec_val *v);
 
 /* Runs q; fn may be NULL (summarize). Returns 0 or PD_ESTORE / PD_EMALF. */
 int query_run(struct store *st, const struct query *q, query_row_fn fn, void *ctx,
               struct query_outcome *out);
 
-/* The opaque cursor of an outcome as text (base64url) into out (cap). */
+/* The opaque cursor of an outcome as NUL-terminated text (base64url) into
+ * out (cap, QUERY_CURSOR_TEXT suffices); returns its length or PD_ESPACE. */
 int query_cursor_encode(const struct query_outcome *o, char *out, size_t cap);
-/* Decodes a cursor given by a client into buf (QUERY_CURSOR_MAX). */
-int query_cursor_decode(const char *text, size_t len, uint8_t *buf, size_t *blen);
+/* Decodes a cursor given by a client: 0 or PD_EMALF. */
+int query_cursor_decode(const char *text, size_t len, struct query_cursor *c);
 
 #endif

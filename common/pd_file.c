@@ -1,5 +1,6 @@
 #include "pd_file.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -64,4 +65,27 @@ void pd_file_free_secret(char *data, size_t len)
 	for (size_t i = 0; i <= len; i++)
 		p[i] = 0;
 	free(data);
+}
+
+int pd_file_chown_tree(const char *path, unsigned uid, unsigned gid, int depth)
+{
+	struct stat st;
+	if (lstat(path, &st) < 0 || lchown(path, (uid_t)uid, (gid_t)gid) < 0)
+		return -1;
+	if (!S_ISDIR(st.st_mode) || depth == 0)
+		return 0;
+	DIR *d = opendir(path);
+	if (!d)
+		return -1;
+	int rc = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL && rc == 0) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		char sub[4096];
+		snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
+		rc = pd_file_chown_tree(sub, uid, gid, depth - 1);
+	}
+	closedir(d);
+	return rc;
 }

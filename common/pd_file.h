@@ -19,4 +19,9 @@ int pd_file_read(const char *what, const char *path, size_t max, int secret, cha
                  size_t *len, char *err, size_t errlen);
 void pd_file_free_secret(char *data, size_t len);
 
+/* lchown of path and, for directories, what is below it down to depth
+ * levels (state directories and stores are shallow); symbolic links are
+ * not followed. 0 or -1 with errno. */
+int pd_file_chown_tree(const char *path, unsigned uid, unsigned gid, int depth);
+
 #endif

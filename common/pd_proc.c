@@ -2,6 +2,7 @@
 #include "pd_proc.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stddef.h>
@@ -16,13 +17,24 @@
 #include "pd_err.h"
 
 static struct pd_sigflags *pd_flags;
+static pthread_t pd_stop_thread;
+static volatile sig_atomic_t pd_have_stop_thread;
 
 static void pd_on_signal(int sig)
 {
 	if (!pd_flags)
 		return;
-	if (sig == SIGTERM || sig == SIGINT)
+	if (sig == SIGTERM || sig == SIGINT) {
 		pd_flags->stop = 1;
+		/* Delivered to another thread: pass it on, so that the reader's
+		 * blocking read() is interrupted too (pthread_kill is
+		 * async-signal-safe; it runs this handler again over there). */
+		if (pd_have_stop_thread && !pthread_equal(pthread_self(), pd_stop_thread)) {
+			int saved = errno;
+			pthread_kill(pd_stop_thread, sig);
+			errno = saved;
+		}
+	}
 	else if (sig == SIGUSR1)
 		pd_flags->report = 1;
 	else if (sig == SIGHUP)
@@ -46,6 +58,12 @@ int pd_proc_signals(struct pd_sigflags *f)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	return 0;
+}
+
+void pd_proc_signals_to_this_thread(void)
+{
+	pd_stop_thread = pthread_self();
+	pd_have_stop_thread = 1;
 }
 
 int pd_proc_drop_privileges(const char *user, const char **why)

@@ -18,6 +18,14 @@ struct pd_sigflags {
 int pd_proc_signals(struct pd_sigflags *f);
 
 /*
+ * Makes SIGTERM and SIGINT reach the calling thread whichever thread the
+ * kernel delivers them to (the others forward them with pthread_kill), so
+ * that its blocking reads (a pipe, stdin) are interrupted: the capture
+ * thread calls this.
+ */
+void pd_proc_signals_to_this_thread(void);
+
+/*
  * When running as root, switches to user (and its primary group, with no
  * supplementary groups) for good and checks root cannot be regained. A
  * no-op returning 0 when not root. Returns 0 or a negative code; *why

@@ -44,6 +44,9 @@ int health_add(const struct health_src *h, struct pd_batch_enc *e)
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < sizeof(u) / sizeof(u[0]); i++)
 		rc = pd_batch_enc_health_u64(e, u[i].key, u[i].v);
+	/* Malformed by reason: the stat names ("malformed_dns_label", ...). */
+	for (int i = ST_malformed_link; rc == 0 && i <= ST_malformed_dns_other; i++)
+		rc = pd_batch_enc_health_u64(e, sensor_stat_names[i], hstat(h, (enum sensor_stat)i));
 	if (rc == 0)
 		rc = pd_batch_enc_health_str(e, "version", ALMANAC_VERSION, strlen(ALMANAC_VERSION));
 	if (rc == 0)

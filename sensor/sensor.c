@@ -234,6 +234,7 @@ int sensor_run(struct sensor_conf *conf)
 	struct sensor s;
 	memset(&s, 0, sizeof(s));
 	pd_proc_signals(&s.sig);
+	pd_proc_signals_to_this_thread(); /* the capture thread */
 	if (sensor_open(&s, conf) < 0) {
 		output_close(s.out);
 		uplink_close(s.up);

@@ -10,11 +10,13 @@
 #include "pd_batch.h"
 #include "pd_err.h"
 #include "pd_log.h"
+#include "pd_nngclose.h"
 
 #define SHIP_MAX_INFLIGHT 64
 #define SHIP_RETRY_MIN_MS 200
 #define SHIP_RETRY_MAX_MS 30000
 #define SHIP_REFUSED_RETRY_MS 60000
+#define SHIP_CLOSE_MS 5000 /* bound on closing the socket at exit */
 
 struct sender {
 	struct ship *ship;
@@ -307,8 +309,12 @@ void ship_stop(struct ship *s)
 	pthread_mutex_unlock(&s->mu);
 	/* Closing the socket ends every exchange in flight at once (and any
 	 * a sender starts after this); the batches stay spooled. */
-	if (s->sock.id > 0)
-		nng_close(s->sock);
+	if (s->sock.id > 0 && pd_nng_close_bounded(s->sock, SHIP_CLOSE_MS) < 0) {
+		log_warnx("ship: the connection did not close within %u s (an NNG 1.5.2 "
+		          "bug); leaving it, the batches stay spooled", SHIP_CLOSE_MS / 1000);
+		pd_nng_abandon(s);
+		return; /* the process is about to exit; NNG may still use s */
+	}
 	for (unsigned i = 0; i < s->nsenders; i++)
 		pthread_join(s->senders[i].thread, NULL);
 	for (unsigned i = 0; i < SHIP_MAX_INFLIGHT; i++) {

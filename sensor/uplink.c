@@ -1,6 +1,5 @@
 #include "uplink.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -12,6 +11,7 @@
 
 #include "batcher.h"
 #include "pd_err.h"
+#include "pd_file.h"
 #include "pd_sign.h"
 #include "ship.h"
 #include "spool.h"
@@ -117,34 +117,9 @@ int uplink_open(struct uplink **out, const struct sensor_conf *c, struct sensor_
 	return 0;
 }
 
-/* lchown of path and, for directories, what is below it (a few levels:
- * the state directory is shallow); symbolic links are not followed. */
-static int chown_tree(const char *path, uid_t uid, gid_t gid, int depth)
-{
-	struct stat st;
-	if (lstat(path, &st) < 0 || lchown(path, uid, gid) < 0)
-		return -1;
-	if (!S_ISDIR(st.st_mode) || depth == 0)
-		return 0;
-	DIR *d = opendir(path);
-	if (!d)
-		return -1;
-	int rc = 0;
-	struct dirent *e;
-	while ((e = readdir(d)) != NULL && rc == 0) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		char sub[4096];
-		snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
-		rc = chown_tree(sub, uid, gid, depth - 1);
-	}
-	closedir(d);
-	return rc;
-}
-
 int uplink_chown(struct uplink *u, unsigned uid, unsigned gid, char *err, size_t errlen)
 {
-	if (chown_tree(u->dir, (uid_t)uid, (gid_t)gid, 4) < 0) {
+	if (pd_file_chown_tree(u->dir, uid, gid, 4) < 0) {
 		snprintf(err, errlen, "state-dir %s: cannot hand it to uid %u (%s)", u->dir, uid,
 		         strerror(errno));
 		return PD_ECONFIG;

@@ -369,3 +369,59 @@ def test_full_disk_stops_acks_and_resumes(pki, small_fs, tmp_path):
     assert a.final_counters()['store_write_errors'] >= 1
     assert_same(a.exported(), load_jsonl(str(local)), 'the store after a full disk')
     assert_same(load_jsonl(str(local)), load_jsonl(truth), 'the sensor output')
+
+
+def test_sensor_reading_a_pipe_stops_on_sigterm(pki, agg, capture, tmp_path):
+    """`tcpdump -w - | almanac-sensor -r -`: the capture thread blocks in
+    read() on a pipe that stays open. SIGTERM must reach that thread (not
+    the uplink's or NNG's) and end the read; what was read is spooled."""
+    cap, _ = capture
+    for i in range(5):
+        state = tmp_path / ('st%d' % i)
+        p = subprocess.Popen(sensor_cmd(pki, agg.url, '-', state, 's1', 'fra',
+                                        '--heartbeat-interval', '1'),
+                             stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=False)
+        with open(cap, 'rb') as f:
+            p.stdin.write(f.read(100000))  # part of it; the pipe stays open
+        p.stdin.flush()
+        wchan = '/proc/%d/task/%d/wchan' % (p.pid, p.pid)  # the capture thread
+        wait_for(lambda: p.poll() is not None or 'pipe_read' in open(wchan).read(),
+                 'the sensor to wait in read() on the pipe')
+        p.send_signal(signal.SIGTERM)
+        try:
+            rc = p.wait(timeout=10)
+        finally:
+            p.kill()
+            p.stdin.close()
+        err = p.stderr.read().decode()
+        assert rc == 0, err
+        assert 'stats (final)' in err
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason='needs root to switch users')
+def test_store_is_handed_to_the_user_it_runs_as(pki, capture, tmp_path):
+    """Started as root with --user, the aggregator makes the store the
+    user's: files LevelDB created as root must not lock the user out on
+    the next start as that user."""
+    import pwd
+    nobody = pwd.getpwnam('nobody')
+    top = tempfile.mkdtemp(dir='/tmp')  # pytest's own is closed to nobody
+    os.chmod(top, 0o755)
+    db = os.path.join(top, 'db')
+    try:
+        a = Aggregator(pki, db, '--user', 'nobody').start()
+        try:
+            p = run(sensor_cmd(pki, a.url, capture[0], tmp_path / 'st'))
+            assert p.returncode == 0 and p.counters['batches_acked'] > 0, p.stderr
+        finally:
+            assert a.stop() == 0
+        owners = {(os.lstat(os.path.join(d, f)).st_uid, os.path.join(d, f))
+                  for d, _, files in os.walk(db) for f in files + ['.']}
+        assert owners and all(uid == nobody.pw_uid for uid, _ in owners), sorted(owners)
+        # Opened as nobody, the store is usable.
+        p = subprocess.run(['runuser', '-u', 'nobody', '--', binary('almanac-aggregator'),
+                            '--db', db, '--export', '-'], capture_output=True, text=True,
+                           timeout=120)
+        assert p.returncode == 0 and p.stdout.count('\n') > 0, p.stderr
+    finally:
+        shutil.rmtree(top, ignore_errors=True)

