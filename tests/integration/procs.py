@@ -97,7 +97,13 @@ class Aggregator:
     def stop(self):
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
-            self.proc.wait(timeout=60)
+            try:
+                self.proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise AssertionError('the aggregator did not stop within 60 s of SIGTERM:\n'
+                                     + ''.join(self.log[-20:]))
         rc = self.proc.returncode if self.proc else 0
         return rc
 

@@ -126,11 +126,17 @@ class PipeSensor:
         return self
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            self.proc.wait(timeout=30)
-        if self.fd is not None:
-            os.close(self.fd)
+        try:
+            if self.proc and self.proc.poll() is None:
+                self.proc.send_signal(signal.SIGTERM)  # while the pipe is open: no EOF
+                self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise AssertionError('the sensor did not stop within 30 s of SIGTERM')
+        finally:
+            if self.fd is not None:
+                os.close(self.fd)
             self.fd = None
         return self.proc.returncode
 
@@ -186,9 +192,14 @@ def test_stopped_site_turns_stale_then_down_and_recovers(pki, tmp_path, capture)
         assert web.views() == {'fra': 'ok', 'ams': 'ok'}
         assert web.cli().returncode == 0
     finally:
+        rcs = []
         for s in sensors.values():
-            s.stop()
+            try:
+                rcs.append(s.stop())
+            except AssertionError as e:
+                rcs.append(str(e))
         assert agg.stop() == 0
+        assert rcs == [0, 0], rcs
     log = ''.join(agg.log)
     # First sight, then each change, logged once each, in order.
     changes = re.findall(r'health: site ams is (\w+)', log)
