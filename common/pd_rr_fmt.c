@@ -372,8 +372,9 @@ static void pd_out_svc_key(struct pd_out *o, unsigned key)
 	}
 }
 
-/* alpn=h2,h3: a ',' or '\' inside an id is escaped, other non-printables
- * are \DDD. v was checked: length-prefixed ids filling n exactly. */
+/* alpn=h2,h3: inside an id, , \ " ; ( ) are backslash-escaped, space and
+ * other non-printables are \DDD (a space would end the value). v was
+ * checked: length-prefixed ids filling n exactly. */
 static void pd_out_alpn(struct pd_out *o, const uint8_t *v, size_t n)
 {
 	for (size_t i = 0; i < n; i += 1u + v[i]) {
@@ -381,10 +382,10 @@ static void pd_out_alpn(struct pd_out *o, const uint8_t *v, size_t n)
 			pd_out_c(o, ',');
 		for (size_t k = 1; k <= v[i] && i + k < n; k++) {
 			uint8_t b = v[i + k];
-			if (b == ',' || b == '\\') {
+			if (b == ',' || b == '\\' || b == '"' || b == ';' || b == '(' || b == ')') {
 				pd_out_c(o, '\\');
 				pd_out_c(o, (char)b);
-			} else if (b < 0x20 || b > 0x7e) {
+			} else if (b <= 0x20 || b > 0x7e) { /* a space would end the value */
 				pd_out_ddd(o, b);
 			} else {
 				pd_out_c(o, (char)b);

@@ -920,7 +920,7 @@ static void test_svcb(void **state)
 		rb_svc_param(&r, 668, "");
 		rb_svc_param(&r, 65535, "61226207");
 		expect_rr(t, &r,
-		          "2 x mandatory=alpn,key667 alpn=a\\,b,c\\\\d,e\\001,f g key667=\"hello\" "
+		          "2 x mandatory=alpn,key667 alpn=a\\,b,c\\\\d,e\\001,f\\032g key667=\"hello\" "
 		          "key668 key65535=\"a\\\"b\\007\"");
 		/* An empty ech prints as an empty base64 field. */
 		r.n = 0;
