@@ -18,7 +18,7 @@ int cofio_export(struct store *st, struct sites *sites, FILE *f, struct cofio_st
 	uint8_t name[255];
 	pd_buf_init(&line, 64u << 20);
 	struct store_snap *snap = store_snap_new(st);
-	struct store_iter *it = snap ? store_iter_new(st, snap) : NULL;
+	struct store_iter *it = snap ? store_iter_new(st, snap, STORE_SCAN) : NULL;
 	if (!it) {
 		store_snap_free(st, snap);
 		pd_buf_fini(&line);

@@ -48,7 +48,7 @@ static struct hsensor *health_find(struct health *h, const char *sensor, const c
  * start so that one that never comes back shows up as down. */
 static void health_load_known(struct health *h, struct store *st)
 {
-	struct store_iter *it = st ? store_iter_new(st, NULL) : NULL;
+	struct store_iter *it = st ? store_iter_new(st, NULL, STORE_SCAN) : NULL;
 	if (!it)
 		return;
 	const uint8_t first[1] = { REC_STREAM };

@@ -70,7 +70,7 @@ size_t keyfilter_bytes(const struct keyfilter *f)
 static int kf_scan(struct keyfilter *f, struct store *st, int fill, uint64_t *count, char *err,
                    size_t errlen)
 {
-	struct store_iter *it = store_iter_new(st, NULL);
+	struct store_iter *it = store_iter_new(st, NULL, STORE_SCAN);
 	if (!it) {
 		snprintf(err, errlen, "keyfilter: the store is closed");
 		return PD_ESTORE;

@@ -15,7 +15,7 @@ static int migrate_1_to_2(struct store *st, char *err, size_t errlen)
 	uint8_t name[255];
 	uint8_t *scratch = malloc(INDEX_KEY_MAX);
 	struct store_batch *b = store_batch_new();
-	struct store_iter *it = store_iter_new(st, NULL);
+	struct store_iter *it = store_iter_new(st, NULL, STORE_SCAN);
 	if (!scratch || !b || !it) {
 		free(scratch);
 		store_batch_free(b);

@@ -294,7 +294,11 @@ int query_run(struct store *st, const struct query *q, query_row_fn fn, void *ct
               struct query_outcome *out)
 {
 	struct scan sc;
-	memset(out, 0, sizeof(*out));
+	/* Not the cursor bytes (64 KiB): cursor_len says what is set. */
+	out->result = QR_COMPLETE;
+	out->rows = out->examined = out->count = 0;
+	out->cursor_len = 0;
+	out->first_s = out->last_s = 0;
 	int rc = scan_plan(q, &sc);
 	if (rc < 0)
 		return rc;
@@ -302,7 +306,10 @@ int query_run(struct store *st, const struct query *q, query_row_fn fn, void *ct
 		return PD_EMALF; /* a cursor from another query */
 	struct qstate s = { .q = q, .sc = &sc, .st = st, .resumed = !q->cursor };
 	s.snap = store_snap_new(st);
-	struct store_iter *it = s.snap ? store_iter_new(st, s.snap) : NULL;
+	/* An exact name is a short range, asked again and again: cache it. */
+	enum store_iter_use use = q->wild == QW_NONE && q->kind != Q_RDATA_IP ? STORE_LOOKUP
+	                                                                      : STORE_SCAN;
+	struct store_iter *it = s.snap ? store_iter_new(st, s.snap, use) : NULL;
 	s.tkey = malloc(INDEX_KEY_MAX);
 	s.scratch = malloc(INDEX_KEY_MAX);
 	s.sites = malloc(REC_SITES_MAX * sizeof(*s.sites));

@@ -25,7 +25,7 @@ static int sites_read(struct sites *s, struct store *st, char *err, size_t errle
 	s->n = 0;
 	uint8_t prefix[8] = { REC_META };
 	memcpy(prefix + 1, sid_prefix, 4);
-	struct store_iter *it = store_iter_new(st, NULL);
+	struct store_iter *it = store_iter_new(st, NULL, STORE_SCAN);
 	if (!it) {
 		snprintf(err, errlen, "store: closed");
 		return PD_ESTORE;

@@ -239,7 +239,8 @@ void store_snap_free(struct store *s, struct store_snap *snap)
 	pthread_rwlock_unlock(&s->lock);
 }
 
-struct store_iter *store_iter_new(struct store *s, const struct store_snap *snap)
+struct store_iter *store_iter_new(struct store *s, const struct store_snap *snap,
+                                  enum store_iter_use use)
 {
 	struct store_iter *it = calloc(1, sizeof(*it));
 	if (!it)
@@ -252,8 +253,8 @@ struct store_iter *store_iter_new(struct store *s, const struct store_snap *snap
 		return NULL;
 	}
 	it->ro = leveldb_readoptions_create();
-	/* Scans should not evict the blocks that point lookups keep warm. */
-	leveldb_readoptions_set_fill_cache(it->ro, 0);
+	/* Long scans should not evict the blocks that lookups keep warm. */
+	leveldb_readoptions_set_fill_cache(it->ro, use == STORE_LOOKUP);
 	if (snap)
 		leveldb_readoptions_set_snapshot(it->ro, (const leveldb_snapshot_t *)(const void *)snap);
 	it->it = leveldb_create_iterator(s->db, it->ro);

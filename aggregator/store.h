@@ -63,7 +63,11 @@ int store_write(struct store *s, struct store_batch *b, int sync, char *err, siz
 struct store_snap *store_snap_new(struct store *s);
 void store_snap_free(struct store *s, struct store_snap *snap);
 
-struct store_iter *store_iter_new(struct store *s, const struct store_snap *snap);
+/* STORE_LOOKUP: a short range read often (an exact name): its blocks go to
+ * the block cache. STORE_SCAN: a long or one-off scan: they do not. */
+enum store_iter_use { STORE_SCAN, STORE_LOOKUP };
+struct store_iter *store_iter_new(struct store *s, const struct store_snap *snap,
+                                  enum store_iter_use use);
 void store_iter_free(struct store_iter *it);
 void store_iter_seek(struct store_iter *it, const uint8_t *key, size_t klen);
 int store_iter_valid(const struct store_iter *it);

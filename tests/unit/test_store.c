@@ -267,7 +267,7 @@ static size_t scan(struct fx *f, const struct store_snap *snap, const char *from
 	char vals[16][16];
 	size_t vlens[16], klens[16];
 	assert_true(max <= 16);
-	struct store_iter *it = store_iter_new(f->st, snap);
+	struct store_iter *it = store_iter_new(f->st, snap, STORE_SCAN);
 	assert_non_null(it);
 	size_t n = 0, toolong = 0;
 	for (store_iter_seek(it, (const uint8_t *)from, strlen(from));
@@ -371,7 +371,7 @@ static void test_snapshots(void **state)
 
 	/* An iterator opened without a snapshot is one itself: later writes
 	 * do not show up in it. */
-	struct store_iter *it = store_iter_new(f->st, NULL);
+	struct store_iter *it = store_iter_new(f->st, NULL, STORE_SCAN);
 	assert_non_null(it);
 	put_upper(f, "w");
 	store_iter_seek(it, (const uint8_t *)"k", 1);
@@ -428,7 +428,7 @@ static void test_reopen_keeps_data(void **state)
 	open_ok(f);
 	assert_value(f, NULL, "key00000", "value0");
 	assert_value(f, NULL, "after", "reopen");
-	struct store_iter *it = store_iter_new(f->st, NULL);
+	struct store_iter *it = store_iter_new(f->st, NULL, STORE_SCAN);
 	assert_non_null(it);
 	int n = 0;
 	for (store_iter_seek(it, (const uint8_t *)"key", 3); store_iter_valid(it);
