@@ -110,6 +110,7 @@ static int agg_open(struct agg *a)
 		log_warnx("health: %s", pd_strerror(rc));
 		return rc;
 	}
+	registry_each(a->registry, health_expect, a->health);
 	if (a->c->http && (rc = agg_open_web(a)) < 0)
 		return rc;
 	struct ingest_opts io = { .listen_url = a->c->listen,
@@ -157,6 +158,7 @@ static void agg_reload(struct agg *a)
 		log_warnx("reload: %s (the old CRL stays in force)", err);
 	if (a->registry && registry_reload(a->registry, err, sizeof(err)) < 0)
 		log_warnx("reload: %s (the old registry stays in force)", err);
+	registry_each(a->registry, health_expect, a->health);
 	if (a->web && aggweb_reload(a->web, err, sizeof(err)) < 0)
 		log_warnx("reload: %s (the old API keys stay in force)", err);
 	log_info("reloaded the CRL, the registry and the API keys");

@@ -201,6 +201,18 @@ static void add_sample(struct hsensor *s, int64_t now)
 		s->nrecent++;
 }
 
+void health_expect(void *ctx, const char *sensor_id, const char *site)
+{
+	struct health *h = ctx;
+	pthread_mutex_lock(&h->mu);
+	if (!health_find(h, sensor_id, site, 0)) {
+		struct hsensor *s = health_find(h, sensor_id, site, 1);
+		if (s) /* listed on a reload: silent from now, not from the start */
+			s->last_contact = (int64_t)time(NULL);
+	}
+	pthread_mutex_unlock(&h->mu);
+}
+
 void health_seen(void *ctx, const struct pd_identity *id, const struct pd_batch *b)
 {
 	struct health *h = ctx;
@@ -309,7 +321,7 @@ void health_eval(const struct health_opts *o, struct hsensor *s, int64_t now)
 	else if (!s->contacted) {
 		s->status = HS_OK;
 		snprintf(s->reason, sizeof(s->reason),
-		         "waiting for first contact (the aggregator started %s ago)", age);
+		         "waiting for first contact (%s so far)", age);
 	} else {
 		s->status = HS_OK;
 		snprintf(s->reason, sizeof(s->reason), "reporting");

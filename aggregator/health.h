@@ -11,8 +11,9 @@
  *
  * A site is as bad as its worst sensor. Status changes are logged once
  * each. A bounded history (one point a minute, 6 hours) feeds the status
- * page's charts. Sensors known from the store (their streams) are listed
- * from the start, so a site that never comes back shows as down.
+ * page's charts. Sensors known from the store (their streams) or expected
+ * (the registry) are listed from the start, so a site that never comes
+ * back, or never came, shows as down.
  * Thread-safe: a mutex; ingest threads report, HTTP threads read.
  */
 #ifndef AGG_HEALTH_H
@@ -43,6 +44,9 @@ struct health;
 int health_new(struct health **out, const struct health_opts *o, struct store *known);
 void health_free(struct health *h);
 
+/* A sensor the aggregator expects (its registry lists it): shown from
+ * now on, down if it never calls. A registry_each callback. */
+void health_expect(void *ctx, const char *sensor_id, const char *site);
 /* An authenticated batch or heartbeat arrived (an ingest_seen_fn). */
 void health_seen(void *ctx, const struct pd_identity *id, const struct pd_batch *b);
 /* Re-evaluates statuses (time passes) and logs changes; call every second. */

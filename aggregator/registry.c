@@ -161,6 +161,17 @@ int registry_allows(struct registry *r, const char *sensor_id, const char *site)
 	return found;
 }
 
+void registry_each(struct registry *r, void (*fn)(void *ctx, const char *sensor_id,
+                                                  const char *site), void *ctx)
+{
+	if (!r)
+		return;
+	pthread_rwlock_rdlock(&r->lock);
+	for (size_t i = 0; i < r->n; i++)
+		fn(ctx, r->e[i].sensor, r->e[i].site);
+	pthread_rwlock_unlock(&r->lock);
+}
+
 size_t registry_count(struct registry *r)
 {
 	if (!r)

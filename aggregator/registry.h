@@ -18,5 +18,9 @@ void registry_free(struct registry *r);
 /* 1 when (sensor_id, site) is listed; always 1 for a NULL registry. */
 int registry_allows(struct registry *r, const char *sensor_id, const char *site);
 size_t registry_count(struct registry *r);
+/* Calls fn for every listed identity (under the read lock: fn must not
+ * call back into the registry). */
+void registry_each(struct registry *r, void (*fn)(void *ctx, const char *sensor_id,
+                                                  const char *site), void *ctx);
 
 #endif

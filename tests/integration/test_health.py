@@ -90,10 +90,10 @@ class Web:
         return time.monotonic() - t0
 
 
-def start_aggregator(pki, tmp_path, stale=STALE, down=DOWN):
+def start_aggregator(pki, tmp_path, *extra, stale=STALE, down=DOWN):
     port = free_port()
     agg = Aggregator(pki, tmp_path / 'db', '--http', '127.0.0.1:%d' % port,
-                     '--stale-after', str(stale), '--down-after', str(down)).start()
+                     '--stale-after', str(stale), '--down-after', str(down), *extra).start()
     return agg, Web(agg, port)
 
 
@@ -303,6 +303,28 @@ def test_unknown_sensor_from_the_store_shows_down(pki, tmp_path, capture):
         web.wait_status('gone', 'stale', timeout=STALE + SLACK)
         web.wait_status('gone', 'down', timeout=DOWN - STALE + SLACK)
         assert 'none since the aggregator started' in web.sites()['gone']['reason']
+    finally:
+        assert agg.stop() == 0
+
+
+def test_registered_sensor_that_never_calls_shows_down(pki, tmp_path):
+    """The registry says who should report: a new site whose sensor never
+    starts must not go unnoticed, also when it is added by a reload."""
+    reg = tmp_path / 'registry'
+    reg.write_text('hs-never newsite\n')
+    agg, web = start_aggregator(pki, tmp_path, '--registry', str(reg))
+    try:
+        site = web.sites()['newsite']
+        assert site['status'] == 'ok' and site['reason'].startswith('waiting for first contact')
+        assert web.cli().returncode == 0
+        web.wait_status('newsite', 'stale', timeout=STALE + SLACK)
+        assert web.cli().returncode == 2
+        reg.write_text('hs-never newsite\nhs-late latesite\n')
+        agg.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: 'latesite' in web.sites(), 'the reloaded registry in health')
+        assert web.sites()['latesite']['status'] == 'ok'  # silent since the reload only
+        web.wait_status('newsite', 'down', timeout=DOWN - STALE + SLACK)
+        web.wait_status('latesite', 'down', timeout=DOWN + SLACK)
     finally:
         assert agg.stop() == 0
 
