@@ -244,7 +244,9 @@ int sensor_run(struct sensor_conf *conf)
 	log_info("reading %s (link type %s)%s", capture_source(s.cap),
 	         pcap_datalink_val_to_name(capture_dlt(s.cap)),
 	         capture_is_live(s.cap) ? ", capturing" : "");
+	pd_proc_notify("READY=1"); /* capture open, privileges dropped */
 	int rc = sensor_loop(&s);
+	pd_proc_notify("STOPPING=1");
 	sensor_flush(&s); /* to -o and to the spool: nothing observed is lost */
 	int werr = output_close(s.out);
 	if (werr < 0) {

@@ -425,3 +425,28 @@ def test_store_is_handed_to_the_user_it_runs_as(pki, capture, tmp_path):
         assert p.returncode == 0 and p.stdout.count('\n') > 0, p.stderr
     finally:
         shutil.rmtree(top, ignore_errors=True)
+
+
+def test_both_programs_tell_systemd_when_ready(pki, capture, tmp_path):
+    """Type=notify units: READY=1 once serving (aggregator: store open and
+    listening; sensor: capture open), STOPPING=1 on the way out."""
+    top = tempfile.mkdtemp(dir='/tmp')  # like /run/systemd/notify: open to the
+    os.chmod(top, 0o755)                # sensor after it switched to nobody
+    path = os.path.join(top, 'notify')
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(path)
+    os.chmod(path, 0o777)
+    sock.settimeout(30)
+    os.environ['NOTIFY_SOCKET'] = path
+    try:
+        a = Aggregator(pki, tmp_path / 'db').start()
+        assert sock.recv(256) == b'READY=1'
+        p = run(sensor_cmd(pki, a.url, capture[0], tmp_path / 'st'))
+        assert p.returncode == 0, p.stderr
+        assert [sock.recv(256), sock.recv(256)] == [b'READY=1', b'STOPPING=1']
+        assert a.stop() == 0
+        assert sock.recv(256) == b'STOPPING=1'
+    finally:
+        del os.environ['NOTIFY_SOCKET']
+        sock.close()
+        shutil.rmtree(top, ignore_errors=True)
