@@ -16,19 +16,7 @@
 #include "pd_err.h"
 #include "pd_log.h"
 #include "pd_tls.h"
-
-static struct timespec deadline_in(unsigned ms)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	t.tv_sec += ms / 1000;
-	t.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (t.tv_nsec >= 1000000000L) {
-		t.tv_sec++;
-		t.tv_nsec -= 1000000000L;
-	}
-	return t;
-}
+#include "pd_time.h"
 
 static void sync_init(struct httpd *h)
 {
@@ -154,14 +142,14 @@ static int threads_stop(struct httpd *h)
 	 * callback started one after the close is cancelled here, over and
 	 * over until all are gone, since it may start one just after a pass.
 	 */
-	struct timespec dl = deadline_in(h->stop_ms);
+	struct timespec dl = pd_deadline(CLOCK_MONOTONIC, h->stop_ms);
 	pthread_mutex_lock(&h->mtx);
 	while (h->n_objs) {
 		for (struct conn *c = h->conns; c; c = c->next) {
 			nng_aio_cancel(c->rx);
 			nng_aio_cancel(c->tx);
 		}
-		struct timespec t = deadline_in(20);
+		struct timespec t = pd_deadline(CLOCK_MONOTONIC, 20);
 		if (t.tv_sec > dl.tv_sec || (t.tv_sec == dl.tv_sec && t.tv_nsec >= dl.tv_nsec))
 			break;
 		pthread_cond_timedwait(&h->gone_cv, &h->mtx, &t);

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "pd_time.h"
+
 struct httpd_pool {
 	httpd_pool_fn run, drop;
 	void *ctx;
@@ -110,14 +112,7 @@ bool httpd_pool_push(struct httpd_pool *p, void *item)
 
 int httpd_pool_stop(struct httpd_pool *p, httpd_pool_fn drop, unsigned timeout_ms)
 {
-	struct timespec dl;
-	clock_gettime(CLOCK_MONOTONIC, &dl);
-	dl.tv_sec += timeout_ms / 1000;
-	dl.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (dl.tv_nsec >= 1000000000L) {
-		dl.tv_sec++;
-		dl.tv_nsec -= 1000000000L;
-	}
+	struct timespec dl = pd_deadline(CLOCK_MONOTONIC, timeout_ms);
 	pthread_mutex_lock(&p->mtx);
 	p->quit = true;
 	p->drop = drop;

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "pd_err.h"
+#include "pd_time.h"
 
 struct closer {
 	nng_socket sock;
@@ -55,14 +56,7 @@ int pd_nng_close_bounded(nng_socket sock, unsigned timeout_ms)
 		return 0;
 	}
 	pthread_detach(t);
-	struct timespec until;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += timeout_ms / 1000;
-	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	struct timespec until = pd_deadline(CLOCK_REALTIME, timeout_ms);
 	pthread_mutex_lock(&c->mu);
 	while (!c->done && pthread_cond_timedwait(&c->cv, &c->mu, &until) == 0)
 		;

@@ -11,6 +11,7 @@
 #include "pd_err.h"
 #include "pd_log.h"
 #include "pd_nngclose.h"
+#include "pd_time.h"
 
 #define SHIP_MAX_INFLIGHT 64
 #define SHIP_RETRY_MIN_MS 200
@@ -167,17 +168,8 @@ static void *sender_main(void *arg)
 		if (now >= s->retry_at_ms)
 			seq = ship_pick(s);
 		if (!seq) {
-			struct timespec ts;
-			clock_gettime(CLOCK_REALTIME, &ts);
 			uint64_t wait = s->retry_at_ms > now ? s->retry_at_ms - now : 1000;
-			if (wait > 1000)
-				wait = 1000;
-			ts.tv_sec += (time_t)(wait / 1000);
-			ts.tv_nsec += (long)(wait % 1000) * 1000000L;
-			if (ts.tv_nsec >= 1000000000L) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000L;
-			}
+			struct timespec ts = pd_deadline(CLOCK_REALTIME, wait > 1000 ? 1000 : wait);
 			pthread_cond_timedwait(&s->cv, &s->mu, &ts);
 			continue;
 		}
