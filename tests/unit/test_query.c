@@ -2,7 +2,9 @@
  * prefix and a hash, strict decoding), "limited" only when another
  * matching row exists, a refused row staying after the cursor, max_count,
  * one row per tuple in wildcard rdata-name scans, and walks page by page
- * over keys longer than a cursor carries. Each store lives in its own
+ * over keys longer than a cursor carries, and a spent time budget:
+ * "timeout" with a cursor that resumes without loss or repeat, said as
+ * such in both APIs' framing. Each store lives in its own
  * mkdtemp directory and is filled the way merge.c fills it. */
 #define _XOPEN_SOURCE 700 /* nftw */
 #include <setjmp.h>
@@ -16,7 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
+#include "apiout.h"
 #include "index.h"
 #include "pd_dns.h"
 #include "pd_err.h"
@@ -40,7 +44,8 @@ static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 	char err[512];
-	struct store_opts o = { 1u << 20, 1u << 20, 1 };
+	struct store_opts o = { .block_cache_bytes = 1u << 20, .write_buffer_bytes = 1u << 20,
+	                        .create = 1 };
 	snprintf(f->base, sizeof(f->base), "/tmp/test_query.XXXXXX");
 	assert_non_null(mkdtemp(f->base));
 	snprintf(f->dir, sizeof(f->dir), "%s/db", f->base);
@@ -315,6 +320,100 @@ static void walk_over_long_keys(void **state)
 	}
 }
 
+/* Rows that take their time: 50 us each. */
+struct slow_rows {
+	int n;
+	uint8_t seen[2048];
+};
+
+static int collect_slowly(void *ctx, const struct pd_obs *o, const struct rec_val *v)
+{
+	struct slow_rows *r = ctx;
+	(void)v;
+	struct timespec ts = { 0, 50000 };
+	nanosleep(&ts, NULL);
+	assert_true(o->count >= 1 && o->count <= sizeof(r->seen));
+	r->seen[o->count - 1]++;
+	r->n++;
+	return 0;
+}
+
+static void spent_budget_says_timeout_and_resumes(void **state)
+{
+	struct fx *f = *state;
+	static struct query q;
+	static struct query_outcome out;
+	enum { N = 1000 };
+	for (int i = 0; i < N; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "h%04d.zone.test", i);
+		put_a(f, name, (uint8_t)i, (uint64_t)i + 1);
+	}
+	query_init(&q, Q_RRSET, "zone.test");
+	q.budget_ms = 1;
+	struct query_cursor c;
+	char text[QUERY_CURSOR_TEXT];
+	static struct slow_rows r;
+	int pages = 0, timeouts = 0;
+	do {
+		int before = r.n;
+		assert_int_equal(query_run(f->st, &q, collect_slowly, &r, &out), 0);
+		assert_true(r.n > before); /* every page moves on */
+		pages++;
+		if (out.result == QR_TIMEOUT) {
+			timeouts++;
+			assert_true(query_cursor_encode(&out, text, sizeof(text)) > 0);
+			assert_int_equal(query_cursor_decode(text, strlen(text), &c), 0);
+			q.cursor = &c;
+		}
+	} while (out.result == QR_TIMEOUT && pages < N);
+	assert_int_equal(out.result, QR_COMPLETE);
+	assert_true(timeouts >= 2);
+	assert_int_equal(r.n, N);
+	for (int i = 0; i < N; i++)
+		assert_int_equal(r.seen[i], 1);
+}
+
+/* How each API says a spent budget: a header, and DNSDB's SAF line. */
+static void timeout_is_said_in_both_framings(void **state)
+{
+	(void)state;
+	static struct query q;
+	static struct query_outcome out;
+	query_init(&q, Q_RRSET, "zone.test");
+	out.result = QR_TIMEOUT;
+	out.cursor_len = 3;
+	memcpy(out.cursor, "abc", 3);
+	for (int dnsdb = 0; dnsdb <= 1; dnsdb++) {
+		struct pd_buf body;
+		static struct api_resp rs;
+		struct apiout ao;
+		memset(&rs, 0, sizeof(rs));
+		pd_buf_init(&body, 1u << 20);
+		rs.body = &body;
+		apiout_init(&ao, &rs, NULL, &q, dnsdb, 0, 1u << 20);
+		apiout_end(&ao, &out);
+		apiout_fini(&ao);
+		int result = 0, cursor = 0;
+		for (size_t i = 0; i < rs.nhdr; i++) {
+			if (strcmp(rs.hdr_name[i], "X-Almanac-Result") == 0)
+				result = strcmp(rs.hdr_value[i], "timeout") == 0;
+			if (strcmp(rs.hdr_name[i], "X-Almanac-Cursor") == 0)
+				cursor = 1;
+		}
+		assert_true(result);
+		assert_int_equal(cursor, !dnsdb); /* DNSDB clients page with offset */
+		pd_buf_addc(&body, 0);
+		if (dnsdb)
+			assert_string_equal((const char *)body.data,
+			                    "{\"cond\":\"begin\"}\n"
+			                    "{\"cond\":\"limited\",\"msg\":\"Query time limit exceeded\"}\n");
+		else
+			assert_string_equal((const char *)body.data, "");
+		pd_buf_fini(&body);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -324,6 +423,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(refused_row_comes_on_the_next_page, setup, teardown),
 		cmocka_unit_test_setup_teardown(rdata_name_scan_reports_a_tuple_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(walk_over_long_keys, setup, teardown),
+		cmocka_unit_test_setup_teardown(spent_budget_says_timeout_and_resumes, setup, teardown),
+		cmocka_unit_test(timeout_is_said_in_both_framings),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
