@@ -9,6 +9,10 @@
 #include "pd_err.h"
 #include "record.h"
 
+#define STORE_WRITE_BUFFER (4u << 20)
+#define STORE_BLOCK 4096u
+#define STORE_MAX_FILE (8u << 20)
+
 struct store {
 	int version;           /* the format the database is in */
 	pthread_rwlock_t lock; /* read: every use of db; write: reopening it */
@@ -89,10 +93,13 @@ int store_open(struct store **out, const char *dir, const struct store_opts *o, 
 	leveldb_options_set_create_if_missing(s->opts, (uint8_t)(o->create != 0));
 	leveldb_options_set_cache(s->opts, s->cache);
 	leveldb_options_set_filter_policy(s->opts, s->bloom);
-	leveldb_options_set_compression(s->opts, leveldb_snappy_compression);
-	leveldb_options_set_write_buffer_size(s->opts,
-	                                      o->write_buffer_bytes ? o->write_buffer_bytes : 4u << 20);
-	leveldb_options_set_max_file_size(s->opts, 8u << 20);
+	leveldb_options_set_compression(s->opts, o->compression < 0 ? leveldb_no_compression
+	                                                            : leveldb_snappy_compression);
+	leveldb_options_set_write_buffer_size(s->opts, o->write_buffer_bytes ? o->write_buffer_bytes
+	                                               : STORE_WRITE_BUFFER);
+	leveldb_options_set_block_size(s->opts, o->block_bytes ? o->block_bytes : STORE_BLOCK);
+	leveldb_options_set_max_file_size(s->opts, o->max_file_bytes ? o->max_file_bytes
+	                                           : STORE_MAX_FILE);
 	leveldb_options_set_max_open_files(s->opts, 512);
 	s->ro = leveldb_readoptions_create();
 	s->wo_sync = leveldb_writeoptions_create();

@@ -13,30 +13,9 @@ import argparse
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
-import threading
-import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-PKI = os.path.join(ROOT, 'deploy', 'almanac-pki')
-
-
-def vm_hwm_kib(pid):
-    with open('/proc/%d/status' % pid) as f:
-        for line in f:
-            if line.startswith('VmHWM:'):
-                return int(line.split()[1])
-    return 0
-
-
-def du_bytes(path):
-    total = 0
-    for dirpath, _, files in os.walk(path):
-        for f in files:
-            total += os.path.getsize(os.path.join(dirpath, f))
-    return total
+from benchlib import ROOT, du_bytes, free_port, make_pki, mem_kib, start_aggregator
 
 
 def main():
@@ -47,17 +26,14 @@ def main():
     ap.add_argument('--inflight', type=int, default=4)
     ap.add_argument('--batch', type=int, default=20000)
     ap.add_argument('--repeat', type=float, default=0.5)
+    ap.add_argument('--cache-size', default=None,
+                    help="the aggregator's --cache-size (its default when not given)")
     args = ap.parse_args()
     build = os.path.join(ROOT, args.build)
     work = tempfile.mkdtemp(prefix='almanac-bench-', dir=os.path.join(ROOT, 'build'))
     try:
         pki = os.path.join(work, 'pki')
-        subprocess.run([PKI, 'init', pki], check=True, capture_output=True)
-        subprocess.run([PKI, '-d', pki, 'aggregator', 'localhost'], check=True,
-                       capture_output=True)
-        for k in range(1, args.sensors + 1):
-            subprocess.run([PKI, '-d', pki, 'sensor', 'bench%d' % k, '--site', 'site%d' % k],
-                           check=True, capture_output=True)
+        make_pki(pki, [('bench%d' % k, 'site%d' % k) for k in range(1, args.sensors + 1)])
 
         os.makedirs(os.path.join(work, 'sb'))
         sb = subprocess.run([os.path.join(build, 'bench', 'store_bench'),
@@ -65,29 +41,16 @@ def main():
                             check=True, capture_output=True, text=True).stdout
         shutil.rmtree(os.path.join(work, 'sb'), ignore_errors=True)
 
-        import socket
-        with socket.socket() as s:
-            s.bind(('127.0.0.1', 0))
-            port = s.getsockname()[1]
-        url = 'tls+tcp://localhost:%d' % port
+        url = 'tls+tcp://localhost:%d' % free_port()
         db = os.path.join(work, 'db')
-        agg = subprocess.Popen([os.path.join(build, 'almanac-aggregator'), '--listen', url,
-                                '--db', db, '--ca', os.path.join(pki, 'ca.crt'),
-                                '--cert', os.path.join(pki, 'localhost.crt'),
-                                '--key', os.path.join(pki, 'localhost.key')],
-                               stderr=subprocess.PIPE, text=True)
-        log = []
-        threading.Thread(target=lambda: [log.append(l) for l in agg.stderr], daemon=True).start()
-        while 'ready\n' not in log:
-            if agg.poll() is not None:
-                sys.exit('bench: the aggregator did not start:\n' + ''.join(log))
-            time.sleep(0.05)
+        agg, _, _ = start_aggregator(build, pki, db, url, ['--cache-size', args.cache_size]
+                                     if args.cache_size else [])
         res = subprocess.run([os.path.join(build, 'bench', 'ingest_bench'), url,
                               os.path.join(pki, 'ca.crt'), pki, str(args.sensors),
                               str(args.inflight), str(args.tuples), str(args.batch),
                               str(args.repeat)], check=True, capture_output=True,
                              text=True).stdout.strip()
-        rss = vm_hwm_kib(agg.pid)
+        rss = mem_kib(agg.pid)['VmHWM']
         agg.terminate()
         agg.wait(timeout=120)
         subprocess.run([os.path.join(build, 'almanac-aggregator'), '--db', db, '--compact'],
@@ -104,8 +67,8 @@ def main():
               % (rss / 1024, size / 2 ** 20, size / int(f['distinct'])))
         for line in sb.splitlines():
             kv = dict(x.split('=') for x in line.split()[1:])
-            print('  same machine, no network: %-12s %s obs/s%s'
-                  % (line.split()[0], kv['obs_per_s'],
+            print('  same machine, no network: %-12s %s obs/s, %s us CPU/obs%s'
+                  % (line.split()[0], kv['obs_per_s'], kv['cpu_us_per_obs'],
                      ' (%.0f%% of plain LevelDB)' % (100 * float(kv['ratio']))
                      if 'ratio' in kv else ''))
         print('  target: >= 300000 obs/s sustained: %s'

@@ -24,16 +24,13 @@ import os
 import random
 import resource
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-PKI = os.path.join(ROOT, 'deploy', 'almanac-pki')
+from benchlib import ROOT, du_bytes, free_port, make_pki, mem_kib
+from benchlib import start_aggregator as start_aggregator_at
 
 # Change this whenever the generated store changes: cached stores are keyed by it.
 GENERATOR = 'qstore-1'
@@ -230,47 +227,15 @@ def cached_store(build, shape):
 
 # ---------------------------------------------------------------- the run
 
-def mem_kib(pid):
-    """VmHWM (peak RSS), RssAnon and RssFile (the store's mapped tables), KiB."""
-    m = {}
-    with open('/proc/%d/status' % pid) as f:
-        for line in f:
-            k, _, v = line.partition(':')
-            if k in ('VmHWM', 'RssAnon', 'RssFile'):
-                m[k] = int(v.split()[0])
-    return m
-
-
-def du_bytes(path):
-    return sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(path) for f in fs)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
 def start_aggregator(build, work, db, args):
     pki = os.path.join(work, 'pki')
-    subprocess.run([PKI, 'init', pki], check=True, capture_output=True)
-    subprocess.run([PKI, '-d', pki, 'aggregator', 'localhost'], check=True, capture_output=True)
+    make_pki(pki)
     hport = free_port()
-    cmd = [os.path.join(build, 'almanac-aggregator'),
-           '--listen', 'tls+tcp://localhost:%d' % free_port(), '--db', db,
-           '--ca', os.path.join(pki, 'ca.crt'), '--cert', os.path.join(pki, 'localhost.crt'),
-           '--key', os.path.join(pki, 'localhost.key'), '--http', '127.0.0.1:%d' % hport,
-           '--http-workers', str(args.http_workers), '--cache-size', args.cache_size,
-           '--max-limit', '1000000', '--log-level', 'warning']
-    t0 = time.time()
-    agg = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
-    log = []
-    threading.Thread(target=lambda: [log.append(l) for l in agg.stderr], daemon=True).start()
-    while 'ready\n' not in log:
-        if agg.poll() is not None:
-            sys.exit('bench: the aggregator did not start:\n' + ''.join(log))
-        time.sleep(0.05)
-    return agg, hport, time.time() - t0, log
+    agg, log, startup = start_aggregator_at(
+        build, pki, db, 'tls+tcp://localhost:%d' % free_port(),
+        ['--http', '127.0.0.1:%d' % hport, '--http-workers', str(args.http_workers),
+         '--cache-size', args.cache_size, '--max-limit', '1000000', '--log-level', 'warning'])
+    return agg, hport, startup, log
 
 
 def write_paths(path, paths):

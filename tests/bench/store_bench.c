@@ -1,18 +1,23 @@
 /*
  * store_bench: the writer's merge path alone, against plain LevelDB.
  *
- *   store_bench DIR TUPLES REPEAT
+ *   store_bench DIR TUPLES REPEAT [WRITE_BUFFER_MIB BLOCK_KIB FILE_MIB SNAPPY [merge]]
  *
  * Both runs write synced groups of 50,000 A-record tuples to a fresh
  * LevelDB (DIR/raw, DIR/merge): "raw" puts fixed values with no reads (the
  * floor for any LevelDB-backed store); "merge" folds the same observation
  * stream (a fraction REPEAT repeats earlier tuples, skewed to the popular
  * ones) through merge.c with the key filter and value cache, as the
- * aggregator's writer does. Prints one line per run in observations/s.
+ * aggregator's writer does. Prints one line per run in observations/s and
+ * the process's CPU time per observation (LevelDB's compaction thread
+ * included, which the wall-clock rate hides on an idle second core). The
+ * optional arguments override the store's LevelDB options (0: default;
+ * SNAPPY -1 turns compression off); "merge" skips the raw run.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "keyfilter.h"
@@ -29,6 +34,16 @@ static double now_s(void)
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
+
+static double cpu_s(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+static struct store_opts bench_opts = { .create = 1 };
 
 static uint64_t rnd(uint64_t *s)
 {
@@ -72,8 +87,7 @@ static struct store *open_store(const char *dir)
 {
 	char err[512];
 	struct store *st;
-	struct store_opts so = { .create = 1 };
-	if (store_open(&st, dir, &so, err, sizeof(err)) < 0) {
+	if (store_open(&st, dir, &bench_opts, err, sizeof(err)) < 0) {
 		fprintf(stderr, "store_bench: %s\n", err);
 		exit(1);
 	}
@@ -82,9 +96,17 @@ static struct store *open_store(const char *dir)
 
 int main(int argc, char **argv)
 {
-	if (argc != 4) {
-		fprintf(stderr, "usage: store_bench DIR TUPLES REPEAT\n");
+	if (argc != 4 && argc != 8 && argc != 9) {
+		fprintf(stderr, "usage: store_bench DIR TUPLES REPEAT [WRITE_BUFFER_MIB BLOCK_KIB "
+		        "FILE_MIB SNAPPY [merge]]\n");
 		return 2;
+	}
+	int raw_run = argc != 9;
+	if (argc >= 8) {
+		bench_opts.write_buffer_bytes = strtoull(argv[4], NULL, 10) << 20;
+		bench_opts.block_bytes = strtoull(argv[5], NULL, 10) << 10;
+		bench_opts.max_file_bytes = strtoull(argv[6], NULL, 10) << 20;
+		bench_opts.compression = atoi(argv[7]);
 	}
 	char path[4096], err[512];
 	uint64_t tuples = strtoull(argv[2], NULL, 10), made, rng, obs;
@@ -96,8 +118,8 @@ int main(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/raw", argv[1]);
 	struct store *st = open_store(path);
 	struct store_batch *b = store_batch_new();
-	made = 0, rng = 88172645463325252ull, obs = 0;
-	double t0 = now_s();
+	made = raw_run ? 0 : tuples, rng = 88172645463325252ull, obs = 0;
+	double t0 = now_s(), c0 = cpu_s();
 	while (made < tuples) {
 		store_batch_clear(b);
 		for (int k = 0; k < GROUP; k++, obs++) {
@@ -106,7 +128,7 @@ int main(int argc, char **argv)
 		}
 		store_write(st, b, 1, err, sizeof(err));
 	}
-	double raw = (double)obs / (now_s() - t0);
+	double raw = (double)obs / (now_s() - t0), raw_cpu = (cpu_s() - c0) * 1e6 / (double)obs;
 	store_batch_free(b);
 	store_close(st);
 
@@ -117,7 +139,7 @@ int main(int argc, char **argv)
 	struct valcache *vc = valcache_new(1u << 20, 7);
 	struct merge *m = merge_new(st, GROUP, 16u << 20, kf, vc);
 	made = 0, rng = 88172645463325252ull, obs = 0;
-	t0 = now_s();
+	t0 = now_s(), c0 = cpu_s();
 	while (made < tuples) {
 		merge_begin(m);
 		for (int k = 0; k < GROUP; k++, obs++) {
@@ -126,10 +148,15 @@ int main(int argc, char **argv)
 		}
 		merge_commit(m, 1, err, sizeof(err));
 	}
-	double merged = (double)obs / (now_s() - t0);
-	printf("leveldb_raw obs=%llu obs_per_s=%.0f\n", (unsigned long long)obs, raw);
-	printf("merge obs=%llu obs_per_s=%.0f ratio=%.2f\n", (unsigned long long)obs, merged,
-	       merged / raw);
+	double merged = (double)obs / (now_s() - t0), cpu = (cpu_s() - c0) * 1e6 / (double)obs;
+	if (raw_run)
+		printf("leveldb_raw obs=%llu obs_per_s=%.0f cpu_us_per_obs=%.2f\n",
+		       (unsigned long long)obs, raw, raw_cpu);
+	printf("merge obs=%llu obs_per_s=%.0f cpu_us_per_obs=%.2f", (unsigned long long)obs,
+	       merged, cpu);
+	if (raw_run)
+		printf(" ratio=%.2f", merged / raw);
+	printf("\n");
 	merge_free(m);
 	valcache_free(vc);
 	keyfilter_free(kf);

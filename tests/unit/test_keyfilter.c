@@ -36,7 +36,8 @@ static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ft
 static void fx_open(struct fx *f)
 {
 	char err[512] = "";
-	struct store_opts o = { 1u << 20, 1u << 20, 1 };
+	struct store_opts o = { .block_cache_bytes = 1u << 20, .write_buffer_bytes = 1u << 20,
+	                        .create = 1 };
 	int rc = store_open(&f->st, f->dir, &o, err, sizeof(err));
 	if (rc != 0)
 		fail_msg("store_open: %d %s", rc, err);

@@ -38,7 +38,8 @@ static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ft
 
 static void open_store(struct fx *f)
 {
-	struct store_opts o = { 1u << 20, 1u << 20, 1 };
+	struct store_opts o = { .block_cache_bytes = 1u << 20, .write_buffer_bytes = 1u << 20,
+	                        .create = 1 };
 	int rc = store_open(&f->st, f->dir, &o, f->err, sizeof(f->err));
 	if (rc != 0)
 		fail_msg("store_open: %d %s", rc, f->err);

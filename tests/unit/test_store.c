@@ -41,7 +41,8 @@ static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ft
 
 static int open_at(struct fx *f, struct store **out, int create)
 {
-	struct store_opts o = { 1u << 20, 1u << 20, create };
+	struct store_opts o = { .block_cache_bytes = 1u << 20, .write_buffer_bytes = 1u << 20,
+	                        .create = create };
 	f->err[0] = 0;
 	return store_open(out, f->dir, &o, f->err, sizeof(f->err));
 }
