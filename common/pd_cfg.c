@@ -357,6 +357,41 @@ int pd_cfg_load(const struct pd_cfg_opt *opts, void *conf, int argc, char **argv
 	return 0;
 }
 
+int pd_cfg_on_cli(const struct pd_cfg_opt *opts, const char *name, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--") || a[0] != '-' || a[1] == 0)
+			return 0;
+		if (!strcmp(a, "-c") || !strcmp(a, "--config")) {
+			i++;
+			continue;
+		}
+		const struct pd_cfg_opt *o;
+		int has_val = 0;
+		if (a[1] == '-') {
+			char key[128];
+			const char *eq = strchr(a + 2, '=');
+			size_t n = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+			if (n >= sizeof(key))
+				continue;
+			memcpy(key, a + 2, n);
+			key[n] = 0;
+			has_val = eq != NULL;
+			o = cfg_find(opts, key);
+		} else {
+			o = a[2] ? NULL : cfg_find_short(opts, a[1]);
+		}
+		if (!o)
+			continue; /* pd_cfg_load refuses it */
+		if (!strcmp(o->name, name))
+			return 1;
+		if (o->type != PD_CFG_BOOL && !has_val)
+			i++; /* its value */
+	}
+	return 0;
+}
+
 void pd_cfg_usage(const struct pd_cfg_opt *opts, FILE *f)
 {
 	fprintf(f, "  -c, --config FILE            configuration file (same keys as the long options)\n");

@@ -58,6 +58,11 @@ struct pd_cfg_opt {
 int pd_cfg_load(const struct pd_cfg_opt *opts, void *conf, int argc, char **argv,
                 int *first_arg, char *err, size_t errlen);
 
+/* Whether the command line (as pd_cfg_load reads it) sets option name:
+ * lets a program let the command line override a file's choice between
+ * options that exclude each other. */
+int pd_cfg_on_cli(const struct pd_cfg_opt *opts, const char *name, int argc, char **argv);
+
 /* Loads one file over the current values (used by pd_cfg_load and tests). */
 int pd_cfg_load_file(const struct pd_cfg_opt *opts, void *conf, const char *path,
                      char *err, size_t errlen);

@@ -16,9 +16,9 @@
 
 const struct pd_cfg_opt sensor_opts[] = {
 	{ "read", 'r', "capture", PD_CFG_STR, OFF(read_file), 0, 0, NULL, "FILE",
-	  "read a pcap or pcapng file (- for stdin)" },
+	  "read a pcap or pcapng file (- for stdin); replaces a configured interface" },
 	{ "interface", 'i', "capture", PD_CFG_STR, OFF(iface), 0, 0, NULL, "IFACE",
-	  "capture live on an interface" },
+	  "capture live on an interface; replaces a configured file" },
 	{ "filter", 0, "capture", PD_CFG_STR, OFF(filter), 0, 0, NULL, "BPF",
 	  "capture filter (live default: DNS ports and IP fragments)" },
 	{ "ports", 0, "capture", PD_CFG_STR, OFF(ports_text), 0, 0, "53", "LIST",
@@ -191,6 +191,14 @@ int sensor_conf_load(struct sensor_conf *c, int argc, char **argv, char *err, si
 	}
 	if (c->help || c->version)
 		return 0;
+	/* A capture source on the command line replaces the file's. */
+	int cli_r = pd_cfg_on_cli(sensor_opts, "read", argc, argv);
+	int cli_i = pd_cfg_on_cli(sensor_opts, "interface", argc, argv);
+	if (cli_r != cli_i) {
+		char **drop = cli_r ? &c->iface : &c->read_file;
+		free(*drop);
+		*drop = NULL;
+	}
 	return conf_validate(c, err, errlen);
 }
 

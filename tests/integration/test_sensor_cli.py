@@ -58,6 +58,22 @@ def test_config_file(tmp_path):
     assert '"sensor_id":"from-cli"' in run.stdout
 
 
+def test_cli_capture_source_replaces_the_files(tmp_path):
+    """A deployed config names the interface; -r on the command line replays
+    a file with the rest of that config, and -i replaces a file's read."""
+    conf = tmp_path / 'sensor.conf'
+    conf.write_text('[capture]\ninterface = almanac-no-such0\n[output]\noutput = -\n'
+                    '[sensor]\nsensor-id = deployed\n')
+    run = run_sensor(['-c', str(conf), '-r', GOOD])
+    assert '"sensor_id":"deployed"' in run.stdout
+    p = sensor('-c', str(conf), '-r', GOOD, '-i', 'lo')
+    assert p.returncode == 2 and 'give exactly one of -r FILE or -i IFACE' in p.stderr
+    conf.write_text('[capture]\nread = %s\n[output]\noutput = -\n' % GOOD)
+    p = sensor('-c', str(conf), '-i', 'almanac-no-such0')
+    assert p.returncode != 0 and 'almanac-no-such0' in p.stderr
+    assert '"rrname"' not in p.stdout
+
+
 def test_config_errors_name_file_and_line(tmp_path):
     conf = tmp_path / 'bad.conf'
     conf.write_text('[capture]\nread = x\n[fold]\nflush-intreval = 5\n')

@@ -134,6 +134,23 @@ static void test_cli_errors(void **state)
 	pd_cfg_free(opts, &c);
 }
 
+static void test_on_cli(void **state)
+{
+	(void)state;
+	char *argv[] = { "prog", "-c", "--flag", "--interval", "-N", "--size=9", "-f", "--",
+		"--peer", NULL };
+	int argc = 9;
+	/* "--flag" is -c's value and "-N" --interval's; after "--" nothing counts */
+	assert_false(pd_cfg_on_cli(opts, "name", argc, argv));
+	assert_true(pd_cfg_on_cli(opts, "interval", argc, argv));
+	assert_true(pd_cfg_on_cli(opts, "size", argc, argv));
+	assert_true(pd_cfg_on_cli(opts, "flag", argc, argv));
+	assert_false(pd_cfg_on_cli(opts, "peer", argc, argv));
+	char *argv2[] = { "prog", "-N", "x", "positional", "--size", "1k", NULL };
+	assert_true(pd_cfg_on_cli(opts, "name", 6, argv2));
+	assert_false(pd_cfg_on_cli(opts, "size", 6, argv2)); /* after a positional */
+}
+
 static void test_parsers(void **state)
 {
 	(void)state;
@@ -156,6 +173,7 @@ int main(void)
 		cmocka_unit_test(test_file_then_cli),
 		cmocka_unit_test(test_file_errors),
 		cmocka_unit_test(test_cli_errors),
+		cmocka_unit_test(test_on_cli),
 		cmocka_unit_test(test_parsers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
