@@ -4,10 +4,13 @@
 #include <errno.h>
 #include <pthread.h>
 #include <grp.h>
+#include <linux/capability.h>
 #include <pwd.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <stdlib.h>
@@ -66,10 +69,38 @@ void pd_proc_signals_to_this_thread(void)
 	pd_have_stop_thread = 1;
 }
 
+/* Clears the ambient, inheritable, permitted and effective sets. Returns
+ * 1 when some capability was held, 0 when none, or a negative code. */
+static int drop_capabilities(const char **why)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+	memset(d, 0, sizeof(d));
+	if (syscall(SYS_capget, &h, d) < 0) {
+		*why = "capget";
+		return -errno;
+	}
+	int held = 0;
+	for (int i = 0; i < _LINUX_CAPABILITY_U32S_3; i++)
+		held |= d[i].permitted || d[i].inheritable;
+	if (!held)
+		return 0; /* nor ambient ones: those are permitted and inheritable */
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0) {
+		*why = "clearing ambient capabilities";
+		return -errno;
+	}
+	memset(d, 0, sizeof(d));
+	if (syscall(SYS_capset, &h, d) < 0) {
+		*why = "capset";
+		return -errno;
+	}
+	return 1;
+}
+
 int pd_proc_drop_privileges(const char *user, const char **why)
 {
 	if (geteuid() != 0)
-		return 0;
+		return drop_capabilities(why);
 	errno = 0;
 	struct passwd *pw = getpwnam(user);
 	if (!pw) {

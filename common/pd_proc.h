@@ -27,9 +27,12 @@ void pd_proc_signals_to_this_thread(void);
 
 /*
  * When running as root, switches to user (and its primary group, with no
- * supplementary groups) for good and checks root cannot be regained. A
- * no-op returning 0 when not root. Returns 0 or a negative code; *why
- * names the failing step.
+ * supplementary groups) for good and checks root cannot be regained (which
+ * also leaves no capability). When not root, gives up the capabilities the
+ * process was started with (systemd's AmbientCapabilities=, file
+ * capabilities): they were for opening what is open now. Returns 0, 1
+ * when not root and some capability was given up, or a negative code;
+ * *why names the failing step.
  */
 int pd_proc_drop_privileges(const char *user, const char **why);
 

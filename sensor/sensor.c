@@ -144,12 +144,18 @@ static int sensor_open(struct sensor *s, const struct sensor_conf *c)
 		log_warnx("%s", err);
 		return -1;
 	}
-	if (pd_proc_drop_privileges(c->user, &why) < 0) {
-		log_warnx("sensor: cannot switch to user %s: %s", c->user, why);
+	int rc = pd_proc_drop_privileges(c->user, &why);
+	if (rc < 0) {
+		if (was_root)
+			log_warnx("sensor: cannot switch to user %s: %s", c->user, why);
+		else
+			log_warnx("sensor: cannot give up its capabilities: %s", why);
 		return -1;
 	}
 	if (was_root)
 		log_info("switched to user %s (uid %u)", c->user, (unsigned)geteuid());
+	else if (rc == 1)
+		log_info("gave up the capabilities it was started with");
 	return 0;
 }
 

@@ -118,6 +118,40 @@ def test_live_capture_matches_what_was_sent(netns, tmp_path):
     assert counters['pcap_drop'] == 0
 
 
+def caps_of(pid):
+    with open('/proc/%d/status' % pid) as f:
+        return {k: int(v, 16) for k, v in (l.split(':') for l in f)
+                if k in ('CapInh', 'CapPrm', 'CapEff', 'CapAmb')}
+
+
+@pytest.mark.skipif(not shutil.which('setpriv'), reason='needs setpriv (util-linux)')
+def test_service_user_gives_up_its_capabilities(netns):
+    """As the systemd unit starts it: a service user holding CAP_NET_RAW and
+    CAP_NET_ADMIN as ambient capabilities. Once the capture is open it holds
+    none, and still captures."""
+    srv, cli, dev = netns
+    sensor = subprocess.Popen(['ip', 'netns', 'exec', cli, 'setpriv', '--reuid=65534',
+                               '--regid=65534', '--clear-groups',
+                               '--inh-caps=+net_raw,+net_admin',
+                               '--ambient-caps=+net_raw,+net_admin', binary('almanac-sensor'),
+                               '-i', dev, '-o', '-', '--flush-interval', '1'],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    log, out = [], []
+    threading.Thread(target=lambda: [log.append(l) for l in sensor.stderr], daemon=True).start()
+    threading.Thread(target=lambda: [out.append(l) for l in sensor.stdout], daemon=True).start()
+    try:
+        wait_for(lambda: any('capturing' in l for l in log), 'the sensor to start capturing',
+                 detail=lambda: ''.join(log))
+        assert any('gave up the capabilities' in l for l in log), ''.join(log)
+        assert caps_of(sensor.pid) == {'CapInh': 0, 'CapPrm': 0, 'CapEff': 0, 'CapAmb': 0}
+        sh('ip', 'netns', 'exec', srv, PYTHON, livepeer.__file__, 'udp', SRV_IP, CLI_IP)
+        wait_for(lambda: any('"rrname"' in l for l in out), 'observations after the drop')
+    finally:
+        sensor.send_signal(signal.SIGTERM)
+        sensor.wait(timeout=30)
+    assert sensor.returncode == 0, ''.join(log)
+
+
 def wait_for(cond, what, timeout=20, detail=None):
     deadline = time.monotonic() + timeout
     while not cond():
