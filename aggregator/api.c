@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "apiout.h"
+#include "pd_codec.h"
 #include "pd_dns.h"
 #include "pd_err.h"
 #include "pd_rr.h"
@@ -378,6 +379,89 @@ static int parse_target(const char *const *seg, size_t n, struct query *q, int d
 	return 0;
 }
 
+/*
+ * rrset/raw/HEX[/TYPE] and rdata/raw/HEX[/TYPE]: wire bytes in hex. An
+ * owner is one uncompressed name. Rdata is answered from the indexes:
+ * canonicalized as its type's, found under its address (A, AAAA) or under
+ * the first name it carries (NS, CNAME, MX, SRV, ...), and matched whole.
+ * Without TYPE, 4 and 16 bytes are an A and an AAAA address, anything else
+ * must be one name (the rdata of NS, CNAME, PTR, DNAME and their kind).
+ */
+struct raw_bufs {
+	uint8_t raw[4096]; /* what a request-target can carry in hex */
+	uint8_t canon[PD_RR_CANON_MAX];
+};
+
+static int parse_raw(const char *const *seg, size_t n, struct query *q, struct raw_bufs *b,
+                     int dnsdb, struct api_resp *rs)
+{
+	const char *type = n > 1 ? seg[1] : NULL;
+	uint8_t *raw = b->raw, *canon = b->canon;
+	int len = n > 2 ? PD_EMALF : pd_hex_decode(seg[0], strlen(seg[0]), raw, sizeof(b->raw));
+	if (len <= 0) {
+		api_error(rs, 400, dnsdb, n > 2 ? "too many path segments"
+		                                : "expected wire bytes in hex (at most %zu bytes)",
+		          sizeof(b->raw));
+		return PD_EMALF;
+	}
+	if (parse_type(type, &q->type) < 0) {
+		api_error(rs, 400, dnsdb, "'%s' is not an RR type", type);
+		return PD_EMALF;
+	}
+	size_t pos = 0;
+	q->wild = QW_NONE;
+	if (q->kind == Q_RRSET) {
+		int l = pd_dns_name_unpack(raw, (size_t)len, &pos, q->name);
+		if (l < 0 || pos != (size_t)len) {
+			api_error(rs, 400, dnsdb, "the bytes are not one uncompressed name");
+			return PD_EMALF;
+		}
+		q->name_len = (size_t)l;
+		return 0;
+	}
+	uint16_t t = q->type >= 0 ? (uint16_t)q->type : len == 4 ? PD_T_A : len == 16 ? PD_T_AAAA : 0;
+	int cl;
+	if (t == 0) {
+		/* no type: one name, the rdata of the types that are just a name */
+		cl = pd_dns_name_unpack(raw, (size_t)len, &pos, canon);
+		if (cl < 0 || pos != (size_t)len) {
+			api_error(rs, 400, dnsdb, "give the RR type of raw rdata that is not an address "
+			                          "or one name");
+			return PD_EMALF;
+		}
+	} else if ((cl = pd_rr_canon(t, raw, (size_t)len, 0, (size_t)len, canon,
+	                             sizeof(b->canon))) < 0) {
+		char tn[24];
+		pd_rr_type_name(t, tn);
+		api_error(rs, 400, dnsdb, "the bytes are not %s rdata", tn);
+		return PD_EMALF;
+	}
+	if (q->type < 0 && t != 0)
+		q->type = t; /* an address is only an address of its own type */
+	q->rdata_eq = canon;
+	q->rdata_eq_len = (size_t)cl;
+	static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	if ((t == PD_T_A && cl == 4) || (t == PD_T_AAAA && cl == 16)) {
+		int v4 = cl == 4 || memcmp(canon, v4mapped, 12) == 0;
+		q->kind = Q_RDATA_IP;
+		q->ip_family = v4 ? 4 : 6;
+		memcpy(q->ip_lo, canon + (cl == 16 && v4 ? 12 : 0), v4 ? 4 : 16);
+		memcpy(q->ip_hi, q->ip_lo, 16);
+		return 0;
+	}
+	size_t noff = 0, nlen = (size_t)cl;
+	if (t != 0 && pd_rr_rdata_names(t, canon, (size_t)cl, &noff, &nlen, 1) < 1) {
+		char tn[24];
+		pd_rr_type_name(t, tn);
+		api_error(rs, 501, dnsdb, "raw rdata of type %s is not indexed (raw lookups answer "
+		                          "addresses and rdata that carries names)", tn);
+		return PD_EMALF;
+	}
+	memcpy(q->name, canon + noff, nlen);
+	q->name_len = nlen;
+	return 0;
+}
+
 /* rrset NAME.., rdata name NAME.., rdata ip ADDR.., nxdomain NAME.. */
 static void api_lookup(struct api *a, const struct api_req *rq, struct api_resp *rs,
                        const char *const *seg, size_t n, int dnsdb, int summarize)
@@ -400,14 +484,23 @@ static void api_lookup(struct api *a, const struct api_req *rq, struct api_resp 
 		q->kind = Q_NXDOMAIN, used = 1;
 	else
 		used = 0;
-	if (n >= 2 && dnsdb && !strcmp(seg[0], "rdata") && !strcmp(seg[1], "raw"))
-		api_error(rs, 501, dnsdb, "rdata/raw lookups are not implemented (Almanac keeps no "
-		                          "index of raw rdata; use rdata/name or rdata/ip)");
-	else if (!used || n == used)
+	/* rrset/raw is DNSDB's only: the native rrset/raw/.. is a name "raw" */
+	int rrset_raw = dnsdb && n >= 2 && !strcmp(seg[0], "rrset") && !strcmp(seg[1], "raw");
+	int rdata_raw = n >= 2 && !strcmp(seg[0], "rdata") && !strcmp(seg[1], "raw");
+	struct raw_bufs *rb = NULL;
+	if (rrset_raw || rdata_raw) {
+		q->kind = rrset_raw ? Q_RRSET : Q_RDATA_NAME;
+		used = 2;
+	}
+	if (!used || n == used)
 		api_error(rs, used ? 400 : 404, dnsdb, used ? "the path names nothing to look up"
 		                                            : "no such lookup");
-	else if (parse_target(seg + used, n - used, q, dnsdb, rs) == 0)
+	else if ((rrset_raw || rdata_raw) && !(rb = malloc(sizeof(*rb))))
+		api_error(rs, 503, dnsdb, "out of memory");
+	else if ((rb ? parse_raw(seg + used, n - used, q, rb, dnsdb, rs)
+	             : parse_target(seg + used, n - used, q, dnsdb, rs)) == 0)
 		api_run(a, rq, rs, q, dnsdb, summarize);
+	free(rb);
 	free(q);
 }
 

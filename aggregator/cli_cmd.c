@@ -85,6 +85,15 @@ static int check_name(const char *s, char *err, size_t errlen)
 	return 0;
 }
 
+static int check_hex(const char *s, char *err, size_t errlen)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n % 2 || strspn(s, "0123456789abcdefABCDEF") != n || n > 8000)
+		return usage(err, errlen, "'%.40s' is not rdata in hex (an even number of hex digits)",
+		             s);
+	return 0;
+}
+
 static int parse_time(const char *opt, const char *s, int64_t now, int64_t *out, char *err,
                       size_t errlen)
 {
@@ -123,8 +132,8 @@ static int parse_kind(char **args, int nargs, int *i, struct cli_query *q, char 
 	if (!strcmp(cmd, "summarize")) {
 		q->summarize = 1;
 		if (*i == nargs)
-			return usage(err, errlen, "summarize what? rrset, rdata name, rdata ip or "
-			             "nxdomain");
+			return usage(err, errlen, "summarize what? rrset, rdata name, rdata ip, "
+			             "rdata raw or nxdomain");
 		cmd = args[(*i)++];
 	}
 	if (!strcmp(cmd, "rrset")) {
@@ -139,8 +148,11 @@ static int parse_kind(char **args, int nargs, int *i, struct cli_query *q, char 
 			q->kind = CLI_RDATA_NAME;
 		else if (!strcmp(how, "ip"))
 			q->kind = CLI_RDATA_IP;
+		else if (!strcmp(how, "raw"))
+			q->kind = CLI_RDATA_RAW;
 		else
-			return usage(err, errlen, "rdata name NAME [TYPE] or rdata ip ADDR[/LEN|-ADDR]");
+			return usage(err, errlen, "rdata name NAME [TYPE], rdata ip ADDR[/LEN|-ADDR] or "
+			             "rdata raw HEX [TYPE]");
 	} else {
 		return usage(err, errlen, "unknown command '%s' (rrset, rdata, nxdomain, summarize, "
 		             "sites)", cmd);
@@ -159,7 +171,8 @@ static int parse_words(const struct cli_conf *c, char **args, int nargs, struct 
 	if (q->kind != CLI_SITES) {
 		if (i == nargs)
 			return usage(err, errlen, "give the %s to look up",
-			             q->kind == CLI_RDATA_IP ? "address" : "name");
+			             q->kind == CLI_RDATA_IP ? "address" : q->kind == CLI_RDATA_RAW
+			             ? "rdata (wire format in hex)" : "name");
 		q->name = args[i++];
 		if (q->kind != CLI_RDATA_IP && i < nargs)
 			q->type = args[i++];
@@ -174,6 +187,8 @@ static int parse_words(const struct cli_conf *c, char **args, int nargs, struct 
 		return rc;
 	if (q->kind == CLI_RDATA_IP)
 		return check_ip(q->name, err, errlen);
+	if (q->kind == CLI_RDATA_RAW)
+		return check_hex(q->name, err, errlen);
 	return q->kind == CLI_SITES ? 0 : check_name(q->name, err, errlen);
 }
 

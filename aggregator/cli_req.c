@@ -96,6 +96,7 @@ static const char *kind_path(enum cli_kind k)
 	case CLI_RRSET: return "rrset";
 	case CLI_RDATA_NAME: return "rdata/name";
 	case CLI_RDATA_IP: return "rdata/ip";
+	case CLI_RDATA_RAW: return "rdata/raw";
 	case CLI_NXDOMAIN: return "nxdomain";
 	case CLI_SITES: return "sites";
 	}

@@ -17,12 +17,12 @@
 
 #include "pd_buf.h"
 
-enum cli_kind { CLI_RRSET, CLI_RDATA_NAME, CLI_RDATA_IP, CLI_NXDOMAIN, CLI_SITES };
+enum cli_kind { CLI_RRSET, CLI_RDATA_NAME, CLI_RDATA_IP, CLI_RDATA_RAW, CLI_NXDOMAIN, CLI_SITES };
 
 struct cli_query {
 	enum cli_kind kind;
 	int summarize;
-	const char *name;   /* NAME, or ADDR, ADDR/LEN, ADDR-ADDR for CLI_RDATA_IP */
+	const char *name;   /* NAME; ADDR, ADDR/LEN, ADDR-ADDR (CLI_RDATA_IP); HEX (CLI_RDATA_RAW) */
 	const char *type;   /* NULL: the server's default (ANY) */
 	char type_buf[40];  /* cli_cmd_parse's upper-cased copy (type points here) */
 	int has_after, has_before;

@@ -179,6 +179,9 @@ static int query_row(struct qstate *s, const uint8_t *k, size_t kl, const uint8_
 	if (rec_key_parse(tk, tkl, o, s->name) < 0 || !type_matches(q->type, o->type) ||
 	    !bailiwick_matches(q, o))
 		return 0;
+	if (q->rdata_eq && (o->rdlen != q->rdata_eq_len ||
+	                    memcmp(o->rdata, q->rdata_eq, o->rdlen) != 0))
+		return 0;
 	if ((k[0] == REC_RDNAME || k[0] == REC_RDNAMEF) && q->wild != QW_NONE &&
 	    !index_rdname_first(k, kl, o, s->sc->start, s->sc->prefix_len, s->sc->strictly_below,
 	                        s->scratch))

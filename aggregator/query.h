@@ -68,6 +68,8 @@ struct query {
 	int has_bailiwick;      /* the owner's parent must equal bailiwick */
 	uint8_t bailiwick[255];
 	size_t bailiwick_len;
+	const uint8_t *rdata_eq; /* raw lookups: the canonical rdata must be this */
+	size_t rdata_eq_len;
 	uint64_t limit, offset;  /* rows; limit 0: no limit */
 	uint64_t max_count;     /* stop once the rows' counts sum to this (0: no cap) */
 	const struct query_cursor *cursor; /* from query_cursor_decode, or NULL */

@@ -1265,14 +1265,65 @@ def test_dnsdb_rdata_lookups(store):
         assert canon(objs) == canon(want), rng
 
 
-def test_dnsdb_rdata_raw_is_refused_clearly(store):
-    """Almanac keeps no index of raw rdata bytes: rdata/raw answers 501 in
-    SAF, never a wrong or empty answer."""
-    msg = store.api.error(path_of('dnsdb', 'v2', 'lookup', 'rdata', 'raw', 'c0000201'),
-                          status=501)
-    assert 'raw' in msg
-    store.api.error(path_of('dnsdb', 'v2', 'summarize', 'rdata', 'raw', 'c0000201', 'A'),
-                    status=501)
+def raw_rows(model, rrtype, rdata):
+    """Rows whose type (any when None) and whole rdata match."""
+    return [r for r in model.t.values() if 'rcode' not in r and r.get('rdata') == rdata and
+            (rrtype is None or r['rrtype'] == rrtype)]
+
+
+def test_dnsdb_raw_lookups(store):
+    """rdata/raw and rrset/raw: wire bytes in hex (either case), answered
+    from the address and name indexes and matched whole; the same answer
+    as the equivalent name or ip lookup, in both APIs."""
+    m = store.model
+    checked = {}
+    for r in sorted(m.t.values(), key=lambda r: (r['rrtype'], r['rrname'], r.get('rdata', ''))):
+        t = r['rrtype']
+        if 'rcode' in r or t not in ('A', 'AAAA', 'CNAME', 'NS', 'MX', 'SOA') or \
+                checked.get(t, 0) >= 4:
+            continue
+        checked[t] = checked.get(t, 0) + 1
+        hx = rdata_wire(t, r['rdata']).hex()
+        want = [dnsdb_rdata_obj(x) for x in raw_rows(m, t, r['rdata'])]
+        for h in (hx, hx.upper()):
+            objs, end = store.api.saf(path_of('dnsdb', 'v2', 'lookup', 'rdata', 'raw', h, t))
+            assert end == {'cond': 'succeeded'}
+            assert canon(objs) == canon(want), (t, r['rdata'])
+        if t in ('A', 'AAAA', 'CNAME', 'NS'):
+            # without a type: an address of its own type, or any type's rdata
+            # that is just this name
+            objs, _ = store.api.saf(path_of('dnsdb', 'v2', 'lookup', 'rdata', 'raw', hx))
+            anyt = raw_rows(m, t if t in ('A', 'AAAA') else None, r['rdata'])
+            assert canon(objs) == canon([dnsdb_rdata_obj(x) for x in anyt]), (t, r['rdata'])
+        lines, _ = store.api.native(path_of('api', 'v1', 'rdata', 'raw', hx, t))
+        assert_rows(lines, [native_row(x) for x in raw_rows(m, t, r['rdata'])], 'native raw')
+        summ, end = store.api.saf(path_of('dnsdb', 'v2', 'summarize', 'rdata', 'raw', hx, t))
+        assert summ[0]['count'] == sum(x['count'] for x in raw_rows(m, t, r['rdata']))
+    assert all(checked.get(t) for t in ('A', 'AAAA', 'CNAME', 'MX', 'SOA')), checked
+    # a mapped IPv6 address is found where its IPv4 form is indexed
+    objs, _ = store.api.saf(path_of('dnsdb', 'v2', 'lookup', 'rdata', 'raw',
+                                    ('00' * 10 + 'ffff' + 'c0000201'), 'AAAA'))
+    assert canon(objs) == canon([dnsdb_rdata_obj(x) for x in
+                                 raw_rows(m, 'AAAA', '::ffff:192.0.2.1')])
+    # rrset/raw: an owner in wire form, any case
+    for name, t in (('www.name.edge.test', None), ('www.name.edge.test', 'A'),
+                    ('WWW.Name.EDGE.test', 'A')):
+        segs = [wire_name(name).hex()] + ([t] if t else [])
+        objs, end = store.api.saf(path_of('dnsdb', 'v2', 'lookup', 'rrset', 'raw', *segs))
+        same, _ = store.api.saf(path_of('dnsdb', 'v2', 'lookup', 'rrset', 'name', name.lower(),
+                                        *([t] if t else [])))
+        assert end == {'cond': 'succeeded'} and objs and canon(objs) == canon(same)
+    # what cannot be answered is said so
+    txt = rdata_wire('TXT', '"abc"').hex()
+    assert 'not indexed' in store.api.error(
+        path_of('dnsdb', 'v2', 'lookup', 'rdata', 'raw', txt, 'TXT'), status=501)
+    for bad in ('c00002', 'c0000201zz', 'c000020', ''):
+        store.api.error(path_of('dnsdb', 'v2', 'lookup', 'rdata', 'raw', bad or '%20', 'A'))
+    # no type, and neither an address nor a name
+    store.api.error(path_of('dnsdb', 'v2', 'lookup', 'rdata', 'raw',
+                            rdata_wire('TXT', '"abcd"').hex()))
+    store.api.error(path_of('dnsdb', 'v2', 'lookup', 'rrset', 'raw', 'c0000201'))
+    store.api.error(path_of('dnsdb', 'v2', 'lookup', 'rdata', 'raw', 'c0000201', 'BOGUS'))
 
 
 def test_dnsdb_humantime_and_aggr(store):
@@ -1313,7 +1364,7 @@ def test_dnsdb_limited_is_said_in_the_stream(store):
 @pytest.mark.parametrize('path', [
     '/nope', '/api', '/api/v1', '/api/v1/nope/x', '/api/v2/rrset/x', '/api/v1/rdata/x/y',
     '/api/v1/summarize/nope/x', '/dnsdb/v2/nope', '/dnsdb/v2/lookup/nope/name/x',
-    '/dnsdb/v2/lookup/rrset/raw/x', '/dnsdb/v2', '/dnsdb/v1/ping', '/metrics/x'])
+    '/dnsdb/v2/lookup/rrset/nope/x', '/dnsdb/v2', '/dnsdb/v1/ping', '/metrics/x'])
 def test_unknown_paths_get_404_in_json(store, path):
     store.api.error(path, status=404, dnsdb=path.startswith('/dnsdb/v2'))
 
@@ -1513,6 +1564,12 @@ def test_cli_lookups_against_the_real_aggregator(store):
     for cidr in ('10.0.0.0/8', '2001:db8::/32', '9.255.255.255-11.0.0.0', '::ffff:192.0.2.1'):
         p = almanac('rdata', 'ip', cidr, '--json', server=server)
         assert_rows(cli_rows(p), m.select('rdata_ip', ip_target(cidr)), 'cli ' + cidr)
+    mx = sorted(r['rdata'] for r in m.t.values() if r['rrtype'] == 'MX' and 'rcode' not in r)[0]
+    p = almanac('rdata', 'raw', rdata_wire('MX', mx).hex(), 'MX', '--json', server=server)
+    assert_rows(cli_rows(p), [native_row(r) for r in raw_rows(m, 'MX', mx)], 'cli raw')
+    for bad in ('abc', 'zz', ''):
+        p = almanac('rdata', 'raw', bad, 'MX', server=server)
+        assert p.returncode == 2 and 'hex' in p.stderr, p.stderr
     # ALMANAC_SERVER instead of --server
     p = almanac('rrset', 'www.name.edge.test', 'A', '--json', env={'ALMANAC_SERVER': server})
     assert len(cli_rows(p)) == 3
