@@ -81,6 +81,16 @@ static int agg_open_web(struct agg *a)
 	return 0;
 }
 
+/* Health shows the registry's sensors (without a registry: all known). */
+static void agg_expect_registry(struct agg *a)
+{
+	if (!a->registry)
+		return;
+	health_expect_begin(a->health);
+	registry_each(a->registry, health_expect, a->health);
+	health_expect_end(a->health);
+}
+
 static int agg_open(struct agg *a)
 {
 	char err[512];
@@ -110,7 +120,7 @@ static int agg_open(struct agg *a)
 		log_warnx("health: %s", pd_strerror(rc));
 		return rc;
 	}
-	registry_each(a->registry, health_expect, a->health);
+	agg_expect_registry(a);
 	if (a->c->http && (rc = agg_open_web(a)) < 0)
 		return rc;
 	struct ingest_opts io = { .listen_url = a->c->listen,
@@ -158,7 +168,7 @@ static void agg_reload(struct agg *a)
 		log_warnx("reload: %s (the old CRL stays in force)", err);
 	if (a->registry && registry_reload(a->registry, err, sizeof(err)) < 0)
 		log_warnx("reload: %s (the old registry stays in force)", err);
-	registry_each(a->registry, health_expect, a->health);
+	agg_expect_registry(a);
 	if (a->web && aggweb_reload(a->web, err, sizeof(err)) < 0)
 		log_warnx("reload: %s (the old API keys stay in force)", err);
 	log_info("reloaded the CRL, the registry and the API keys");

@@ -201,14 +201,39 @@ static void add_sample(struct hsensor *s, int64_t now)
 		s->nrecent++;
 }
 
+void health_expect_begin(struct health *h)
+{
+	pthread_mutex_lock(&h->mu);
+	for (size_t i = 0; i < h->n; i++)
+		h->s[i].expected = 0;
+	pthread_mutex_unlock(&h->mu);
+}
+
 void health_expect(void *ctx, const char *sensor_id, const char *site)
 {
 	struct health *h = ctx;
 	pthread_mutex_lock(&h->mu);
-	if (!health_find(h, sensor_id, site, 0)) {
-		struct hsensor *s = health_find(h, sensor_id, site, 1);
-		if (s) /* listed on a reload: silent from now, not from the start */
+	struct hsensor *s = health_find(h, sensor_id, site, 0);
+	if (!s && (s = health_find(h, sensor_id, site, 1)))
+		s->last_contact = (int64_t)time(NULL); /* silent from now, not from the start */
+	if (s) {
+		s->expected = 1;
+		if (s->retired) /* listed again */
 			s->last_contact = (int64_t)time(NULL);
+		s->retired = 0;
+	}
+	pthread_mutex_unlock(&h->mu);
+}
+
+void health_expect_end(struct health *h)
+{
+	pthread_mutex_lock(&h->mu);
+	for (size_t i = 0; i < h->n; i++) {
+		struct hsensor *s = &h->s[i];
+		if (!s->expected && !s->retired)
+			log_info("health: sensor %s of site %s is not in the registry: no longer shown",
+			         s->sensor, s->site);
+		s->retired = !s->expected;
 	}
 	pthread_mutex_unlock(&h->mu);
 }
@@ -395,12 +420,13 @@ struct health_view *health_snapshot(struct health *h, int64_t now)
 	pthread_mutex_lock(&h->mu);
 	v->now = now;
 	v->o = h->o;
-	v->n = h->n;
 	v->s = h->n ? malloc(h->n * sizeof(*v->s)) : NULL;
-	if (v->s)
-		memcpy(v->s, h->s, h->n * sizeof(*v->s));
+	for (size_t i = 0; v->s && i < h->n; i++)
+		if (!h->s[i].retired)
+			v->s[v->n++] = h->s[i];
+	int failed = h->n && !v->s;
 	pthread_mutex_unlock(&h->mu);
-	if (h->n && !v->s) {
+	if (failed) {
 		free(v);
 		return NULL;
 	}

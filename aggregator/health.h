@@ -44,9 +44,16 @@ struct health;
 int health_new(struct health **out, const struct health_opts *o, struct store *known);
 void health_free(struct health *h);
 
-/* A sensor the aggregator expects (its registry lists it): shown from
- * now on, down if it never calls. A registry_each callback. */
+/*
+ * The registry's sensors, between health_expect_begin and _end (at start
+ * and on each reload): each health_expect one (a registry_each callback) is
+ * shown from now on, down if it never calls. With a registry, a sensor it
+ * no longer lists is retired from the views (it could not send anyway);
+ * without one (no begin/end), every sensor the store knows is shown.
+ */
+void health_expect_begin(struct health *h);
 void health_expect(void *ctx, const char *sensor_id, const char *site);
+void health_expect_end(struct health *h);
 /* An authenticated batch or heartbeat arrived (an ingest_seen_fn). */
 void health_seen(void *ctx, const struct pd_identity *id, const struct pd_batch *b);
 /* Re-evaluates statuses (time passes) and logs changes; call every second. */

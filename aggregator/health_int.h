@@ -45,6 +45,8 @@ struct hsensor {
 	char sensor[HEALTH_NAME], site[HEALTH_NAME];
 	int64_t last_contact;
 	int contacted;        /* heard from since the aggregator started */
+	int retired;          /* the registry no longer lists it: not shown */
+	int expected;         /* listed by the registry being read */
 	int64_t skew_s;
 	int have_skew;
 	struct hcounters c;

@@ -328,8 +328,18 @@ def test_registered_sensor_that_never_calls_shows_down(pki, tmp_path):
         assert web.sites()['latesite']['status'] == 'ok'  # silent since the reload only
         web.wait_status('newsite', 'down', timeout=DOWN - STALE + SLACK)
         web.wait_status('latesite', 'down', timeout=DOWN + SLACK)
+        # A sensor taken out of the registry is retired: no longer shown
+        # (it could not send anyway), in every view.
+        reg.write_text('hs-late latesite\n')
+        agg.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: 'newsite' not in web.sites(), 'the retired sensor to leave health')
+        assert 'newsite' not in web.metrics() and 'newsite' not in web.get('/')[2]
+        p = web.cli('--json')
+        assert p.returncode == 2  # latesite is still down
+        assert [s['site'] for s in json.loads(p.stdout)['sites']] == ['latesite']
     finally:
         assert agg.stop() == 0
+    assert 'sensor hs-never of site newsite is not in the registry' in ''.join(agg.log)
 
 
 def promtool(text, tmp_path):

@@ -130,6 +130,52 @@ static void test_silence_turns_stale_then_down(void **state)
 	health_free(h);
 }
 
+static int has_site(const struct health_view *v, const char *site)
+{
+	for (size_t i = 0; i < v->nsites; i++)
+		if (!strcmp(v->sites[i].site, site))
+			return 1;
+	return 0;
+}
+
+static void expect_only(struct health *h, const char *const *pairs)
+{
+	health_expect_begin(h);
+	for (; *pairs; pairs += 2)
+		health_expect(h, pairs[0], pairs[1]);
+	health_expect_end(h);
+}
+
+static void test_registry_retires_and_lists_again(void **state)
+{
+	(void)state;
+	struct health *h = new_health();
+	struct hb x;
+	int64_t t0 = (int64_t)time(NULL);
+	hb_init(&x, PD_BATCH_HEARTBEAT, t0, "packets_seen", (uint64_t)10, NULL);
+	seen(h, "old", "gone", &x); /* known, then left out of the registry */
+	expect_only(h, (const char *const[]){ "s1", "fra", "s2", "ams", NULL });
+	struct health_view *v = health_snapshot(h, t0 + 400);
+	assert_int_equal(v->n, 2);
+	assert_false(has_site(v, "gone"));
+	assert_int_equal(site_of(v, "ams")->status, HS_DOWN); /* never called */
+	health_view_free(v);
+	/* a reload drops ams; a later one lists it again, silent from then */
+	expect_only(h, (const char *const[]){ "s1", "fra", NULL });
+	v = health_snapshot(h, t0 + 400);
+	assert_int_equal(v->n, 1);
+	assert_false(has_site(v, "ams"));
+	health_view_free(v);
+	expect_only(h, (const char *const[]){ "s1", "fra", "s2", "ams", "old", "gone", NULL });
+	int64_t now = (int64_t)time(NULL);
+	v = health_snapshot(h, now);
+	assert_int_equal(v->n, 3);
+	assert_int_equal(site_of(v, "ams")->status, HS_OK);
+	assert_int_equal(site_of(v, "gone")->status, HS_OK);
+	health_view_free(v);
+	health_free(h);
+}
+
 static void test_site_is_as_bad_as_its_worst_sensor(void **state)
 {
 	(void)state;
@@ -297,6 +343,7 @@ int main(void)
 		cmocka_unit_test(test_empty_model_renders),
 		cmocka_unit_test(test_silence_turns_stale_then_down),
 		cmocka_unit_test(test_site_is_as_bad_as_its_worst_sensor),
+		cmocka_unit_test(test_registry_retires_and_lists_again),
 		cmocka_unit_test(test_degraded_reasons_in_order),
 		cmocka_unit_test(test_malformed_by_reason_and_counters),
 		cmocka_unit_test(test_page_escapes_and_lists_sites),
