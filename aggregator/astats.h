@@ -32,6 +32,11 @@
 	X(store_commits, "Synced writes to the store.") \
 	X(store_commit_batches, "Batches in those writes.") \
 	X(store_write_errors, "Failed writes to the store.") \
+	X(merge_in_group, "Observations of a tuple already in the same write group.") \
+	X(merge_filter_new, "Observations of tuples the key filter proved new (no read).") \
+	X(merge_in_cache, "Observations whose tuple's value came from the value cache.") \
+	X(merge_store_reads, "Observations that read their tuple's value from LevelDB.") \
+	X(merge_read_new, "Of those reads, tuples not stored yet (key filter false positives).") \
 	X(tls_handshakes_refused, "TLS handshakes refused on the sensor listener.") \
 	X(pipes_opened, "Sensor connections opened.") \
 	X(pipes_closed, "Sensor connections closed.")

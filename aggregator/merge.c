@@ -1,6 +1,7 @@
 #include "merge.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "index.h"
 #include "keyfilter.h"
@@ -18,6 +19,7 @@ struct merge {
 	struct store_batch *batch;
 	struct pd_buf val;
 	uint8_t *key, *merged, *ikey;
+	struct merge_counts n;
 };
 
 struct merge *merge_new(struct store *st, size_t max_obs, size_t max_bytes,
@@ -81,10 +83,16 @@ int merge_obs(struct merge *m, const struct pd_obs *o, uint32_t site)
 	size_t oldlen = 0;
 	/* Where the current value is: this group, or (unless the filter says
 	 * the tuple is new) the cache, or LevelDB. */
-	if (!kvmap_get(m->pending, m->key, kl, &old, &oldlen)) {
+	if (kvmap_get(m->pending, m->key, kl, &old, &oldlen)) {
+		m->n.in_group++;
+	} else {
 		int maybe = !m->kf || keyfilter_maybe(m->kf, m->key, kl), rc = 0;
-		if (maybe && !(m->vc && valcache_get(m->vc, m->key, kl, &old, &oldlen)))
-			rc = store_get(m->store, NULL, m->key, kl, &m->val);
+		if (!maybe)
+			m->n.filter_new++;
+		else if (m->vc && valcache_get(m->vc, m->key, kl, &old, &oldlen))
+			m->n.in_cache++;
+		else if ((rc = store_get(m->store, NULL, m->key, kl, &m->val)) >= 0)
+			m->n.store_reads++, m->n.read_new += rc == 0;
 		if (rc < 0)
 			return rc;
 		if (rc == 1) {
@@ -116,4 +124,14 @@ int merge_commit(struct merge *m, int sync, char *err, size_t errlen)
 			valcache_put(m->vc, k, kl, v, vl);
 	}
 	return rc;
+}
+
+void merge_take_counts(struct merge *m, struct merge_counts *c)
+{
+	c->in_group += m->n.in_group;
+	c->filter_new += m->n.filter_new;
+	c->in_cache += m->n.in_cache;
+	c->store_reads += m->n.store_reads;
+	c->read_new += m->n.read_new;
+	memset(&m->n, 0, sizeof(m->n));
 }

@@ -42,4 +42,15 @@ size_t merge_count(const struct merge *m);
 /* Writes the group; 0 or PD_ESTORE with the reason in err. */
 int merge_commit(struct merge *m, int sync, char *err, size_t errlen);
 
+/* Where merge_obs found each tuple's current value: what ingest costs. */
+struct merge_counts {
+	uint64_t in_group;    /* earlier in the same group */
+	uint64_t filter_new;  /* the key filter proved it new: no read */
+	uint64_t in_cache;    /* the value cache */
+	uint64_t store_reads; /* read from LevelDB ... */
+	uint64_t read_new;    /* ... and not there (a key filter false positive) */
+};
+/* Adds the counts since the last call to *c, and starts them again. */
+void merge_take_counts(struct merge *m, struct merge_counts *c);
+
 #endif

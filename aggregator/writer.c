@@ -259,6 +259,18 @@ static void writer_recover(struct writer *w)
 	log_info("writer: reopened the store after failed writes");
 }
 
+/* Where the group's tuples were found, into the aggregator's counters. */
+static void writer_count_merges(struct writer *w)
+{
+	struct merge_counts c = { 0 };
+	merge_take_counts(w->merge, &c);
+	ASTAT_ADD(w->stats, merge_in_group, c.in_group);
+	ASTAT_ADD(w->stats, merge_filter_new, c.filter_new);
+	ASTAT_ADD(w->stats, merge_in_cache, c.in_cache);
+	ASTAT_ADD(w->stats, merge_store_reads, c.store_reads);
+	ASTAT_ADD(w->stats, merge_read_new, c.read_new);
+}
+
 static void writer_group(struct writer *w, struct wjob *jobs)
 {
 	char err[256] = "";
@@ -272,6 +284,7 @@ static void writer_group(struct writer *w, struct wjob *jobs)
 	}
 	if (rc == 0)
 		rc = writer_commit(w, err, sizeof(err));
+	writer_count_merges(w);
 	if (rc < 0) {
 		/* Nothing of this group is durable: its working copies of stream
 		 * states are dropped and new sites forgotten; the sensors send

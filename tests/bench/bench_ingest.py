@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 
 from benchlib import ROOT, du_bytes, free_port, make_pki, mem_kib, start_aggregator
 
@@ -43,8 +44,8 @@ def main():
 
         url = 'tls+tcp://localhost:%d' % free_port()
         db = os.path.join(work, 'db')
-        agg, _, _ = start_aggregator(build, pki, db, url, ['--cache-size', args.cache_size]
-                                     if args.cache_size else [])
+        agg, log, _ = start_aggregator(build, pki, db, url, ['--cache-size', args.cache_size]
+                                       if args.cache_size else [])
         res = subprocess.run([os.path.join(build, 'bench', 'ingest_bench'), url,
                               os.path.join(pki, 'ca.crt'), pki, str(args.sensors),
                               str(args.inflight), str(args.tuples), str(args.batch),
@@ -53,6 +54,9 @@ def main():
         rss = mem_kib(agg.pid)['VmHWM']
         agg.terminate()
         agg.wait(timeout=120)
+        time.sleep(0.2)  # the log reader's last lines
+        stats = {l.split()[0]: int(l.split()[1]) for l in log
+                 if l.startswith('  ') and len(l.split()) == 2 and l.split()[1].isdigit()}
         subprocess.run([os.path.join(build, 'almanac-aggregator'), '--db', db, '--compact'],
                        check=True, capture_output=True)
         size = du_bytes(db)
@@ -65,6 +69,10 @@ def main():
               % (f['p50_ms'], f['p99_ms'], f['max_ms']))
         print('  aggregator peak RSS %.0f MiB; store %.1f MiB after compaction, %.1f bytes/tuple'
               % (rss / 1024, size / 2 ** 20, size / int(f['distinct'])))
+        merged = max(1, stats.get('observations_applied', 0))
+        print('  where merges found values: %s' % ', '.join(
+            '%s %.1f%%' % (k, 100.0 * stats.get('merge_' + k, 0) / merged)
+            for k in ('in_group', 'filter_new', 'in_cache', 'store_reads', 'read_new')))
         for line in sb.splitlines():
             kv = dict(x.split('=') for x in line.split()[1:])
             print('  same machine, no network: %-12s %s obs/s, %s us CPU/obs%s'

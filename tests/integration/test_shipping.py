@@ -61,6 +61,10 @@ def test_batches_reach_the_store_exactly_once(pki, agg, capture, tmp_path):
     ac = agg.counters()
     assert ac['batches_applied'] == c['batches_spooled']
     assert ac['observations_applied'] == c['observations_emitted'] + c['negative_emitted']
+    # every merged observation found its tuple's value in exactly one place
+    assert ac['merge_in_group'] + ac['merge_filter_new'] + ac['merge_in_cache'] + \
+        ac['merge_store_reads'] == ac['observations_applied'], ac
+    assert ac['merge_filter_new'] > 0 and ac['merge_read_new'] <= ac['merge_store_reads']
     agg.stop()
     assert_same(agg.exported(), mine, 'the store')
 
