@@ -67,6 +67,8 @@ const struct pd_cfg_opt agg_opts[] = {
 	{ "db", 0, "store", PD_CFG_STR, OFF(db), 0, 0, NULL, "DIR", "the LevelDB store" },
 	{ "cache-size", 0, "store", PD_CFG_SIZE, OFF(cache_bytes), 1 * MiB, 64 * GiB, "64M",
 	  "SIZE", "LevelDB block cache" },
+	{ "value-cache", 0, "store", PD_CFG_UINT, OFF(value_cache), 1024, 1u << 28, "1048576", "N",
+	  "recently written tuple values kept in memory (spares LevelDB reads on repeats)" },
 	{ "group-batches", 0, "store", PD_CFG_UINT, OFF(group_batches), 1, 4096, "64", "N",
 	  "batches merged per synced write at most" },
 	{ "group-obs", 0, "store", PD_CFG_UINT, OFF(group_obs), 1000, 10000000, "200000", "N",

@@ -106,6 +106,7 @@ static int agg_open(struct agg *a)
 	}
 	struct writer_opts wo = { .group_batches = (unsigned)a->c->group_batches,
 		.group_obs = a->c->group_obs, .max_batch_bytes = a->c->max_batch_bytes,
+		.cache_entries = a->c->value_cache,
 		.no_sync = a->c->no_sync };
 	if ((rc = writer_start(&a->writer, a->store, a->sites, &wo, &a->stats, err,
 	                       sizeof(err))) < 0) {

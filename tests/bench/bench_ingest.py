@@ -29,6 +29,8 @@ def main():
     ap.add_argument('--repeat', type=float, default=0.5)
     ap.add_argument('--cache-size', default=None,
                     help="the aggregator's --cache-size (its default when not given)")
+    ap.add_argument('--value-cache', default=None,
+                    help="the aggregator's --value-cache (its default when not given)")
     args = ap.parse_args()
     build = os.path.join(ROOT, args.build)
     work = tempfile.mkdtemp(prefix='almanac-bench-', dir=os.path.join(ROOT, 'build'))
@@ -44,8 +46,9 @@ def main():
 
         url = 'tls+tcp://localhost:%d' % free_port()
         db = os.path.join(work, 'db')
-        agg, log, _ = start_aggregator(build, pki, db, url, ['--cache-size', args.cache_size]
-                                       if args.cache_size else [])
+        extra = (['--cache-size', args.cache_size] if args.cache_size else []) + \
+            (['--value-cache', args.value_cache] if args.value_cache else [])
+        agg, log, _ = start_aggregator(build, pki, db, url, extra)
         res = subprocess.run([os.path.join(build, 'bench', 'ingest_bench'), url,
                               os.path.join(pki, 'ca.crt'), pki, str(args.sensors),
                               str(args.inflight), str(args.tuples), str(args.batch),

@@ -69,6 +69,33 @@ def test_batches_reach_the_store_exactly_once(pki, agg, capture, tmp_path):
     assert_same(agg.exported(), mine, 'the store')
 
 
+def test_value_cache_size_trades_reads_and_stays_exact(pki, capture, tmp_path):
+    """Two sensors send the same tuples: with the default value cache the
+    second one's repeats are found in memory; with --value-cache 1024 most
+    are read back from LevelDB. The store is exact either way."""
+    cap, _ = capture
+    reads = {}
+    for cache in ('default', '1024'):
+        extra = [] if cache == 'default' else ['--value-cache', cache]
+        a = Aggregator(pki, tmp_path / ('db-' + cache), *extra).start()
+        try:
+            outs = []
+            for name in ('s1', 's2'):
+                local = tmp_path / ('%s-%s.jsonl' % (cache, name))
+                p = run(sensor_cmd(pki, a.url, cap, tmp_path / (cache + name), name, 'fra',
+                                   '-o', str(local)))
+                assert p.returncode == 0, p.stderr
+                outs += local.read_text().splitlines()
+            ac = a.counters()
+            reads[cache] = ac['merge_store_reads']
+            assert ac['merge_in_group'] + ac['merge_filter_new'] + ac['merge_in_cache'] + \
+                reads[cache] == ac['observations_applied'], ac
+        finally:
+            a.stop()
+        assert_same(a.exported(), merge_lines(outs), 'the store (value cache %s)' % cache)
+    assert reads['1024'] > 1000 and reads['1024'] > 10 * reads['default'], reads
+
+
 def test_export_carries_sites_and_imports_back_exactly(pki, agg, capture, tmp_path):
     cap, _ = capture
     for name, site in (('s1', 'fra'), ('s2', 'ams')):
