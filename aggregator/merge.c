@@ -91,8 +91,10 @@ int merge_obs(struct merge *m, const struct pd_obs *o, uint32_t site)
 			m->n.filter_new++;
 		else if (m->vc && valcache_get(m->vc, m->key, kl, &old, &oldlen))
 			m->n.in_cache++;
-		else if ((rc = store_get(m->store, NULL, m->key, kl, &m->val)) >= 0)
-			m->n.store_reads++, m->n.read_new += rc == 0;
+		else if ((rc = store_get(m->store, NULL, m->key, kl, &m->val)) >= 0) {
+			m->n.store_reads++;
+			m->n.read_new += rc == 0;
+		}
 		if (rc < 0)
 			return rc;
 		if (rc == 1) {
