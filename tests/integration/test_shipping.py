@@ -80,7 +80,7 @@ def test_value_cache_size_trades_reads_and_stays_exact(pki, capture, tmp_path):
         a = Aggregator(pki, tmp_path / ('db-' + cache), *extra).start()
         try:
             outs = []
-            for name in ('s1', 's2'):
+            for name in ('vc1', 'vc2'):  # names no other test gives another site
                 local = tmp_path / ('%s-%s.jsonl' % (cache, name))
                 p = run(sensor_cmd(pki, a.url, cap, tmp_path / (cache + name), name, 'fra',
                                    '-o', str(local)))
