@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "benchgen.h"
 #include "pd_batch.h"
 #include "pd_err.h"
 #include "pd_sign.h"
@@ -46,43 +47,6 @@ struct sender {
 	uint64_t rng;
 };
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static uint64_t rnd(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
-/* Tuple i: "t<i>.z<i mod 5000>.bench" A 10.x.y.z */
-static size_t tuple(uint64_t i, uint8_t *name, uint8_t *rd)
-{
-	char a[24], b[24];
-	int la = snprintf(a, sizeof(a), "t%llu", (unsigned long long)i);
-	int lb = snprintf(b, sizeof(b), "z%llu", (unsigned long long)(i % 5000));
-	size_t n = 0;
-	name[n++] = (uint8_t)la;
-	memcpy(name + n, a, (size_t)la);
-	n += (size_t)la;
-	name[n++] = (uint8_t)lb;
-	memcpy(name + n, b, (size_t)lb);
-	n += (size_t)lb;
-	memcpy(name + n, "\005bench\0", 7);
-	n += 7;
-	rd[0] = 10;
-	rd[1] = (uint8_t)(i >> 16);
-	rd[2] = (uint8_t)(i >> 8);
-	rd[3] = (uint8_t)i;
-	return n;
-}
-
 static int build(struct sender *s, struct pd_buf *env, size_t *n_obs)
 {
 	struct bench *b = s->b;
@@ -94,18 +58,12 @@ static int build(struct sender *s, struct pd_buf *env, size_t *n_obs)
 	/* floor 1: the batches of a sensor are in flight out of order. */
 	pd_batch_enc_begin(&e, s->stream, seq, 1, (int64_t)time(NULL), PD_BATCH_DATA);
 	uint8_t name[64], rd[4];
-	int64_t t = 1700000000 + (int64_t)(rnd(&s->rng) % 86400);
+	int64_t t = 1700000000 + (int64_t)(bench_rnd(&s->rng) % 86400);
 	for (unsigned k = 0; k < b->batch; k++) {
-		uint64_t made = atomic_load(&b->next_new), i;
-		int repeat = made > 0 && (made >= b->tuples ||
-		             (double)(rnd(&s->rng) % 10000) / 10000.0 < b->repeat);
-		if (repeat) {
-			double u = (double)(rnd(&s->rng) % 1000000) / 1000000.0;
-			i = (uint64_t)((double)made * u * u * u); /* popular ones more often */
-		} else {
-			i = atomic_fetch_add(&b->next_new, 1);
-		}
-		struct pd_obs o = { .name = name, .name_len = tuple(i, name, rd), .rdata = rd,
+		uint64_t made = atomic_load(&b->next_new);
+		uint64_t i = bench_repeats(made, b->tuples, b->repeat, &s->rng)
+		             ? bench_repeat_of(made, &s->rng) : atomic_fetch_add(&b->next_new, 1);
+		struct pd_obs o = { .name = name, .name_len = bench_tuple(i, name, rd), .rdata = rd,
 			.rdlen = 4, .type = 1, .count = 1 + (i % 3), .first_s = t, .last_s = t + 60 };
 		if (pd_batch_enc_obs(&e, &o) < 0)
 			break;
@@ -142,7 +100,7 @@ static void *send_loop(void *arg)
 		size_t n;
 		if (build(s, &env, &n) < 0)
 			break;
-		double t0 = now_s();
+		double t0 = bench_now_s();
 		for (;;) { /* until acked: busy or lost replies are sent again */
 			nng_msg *m, *r;
 			nng_msg_alloc(&m, 0);
@@ -169,7 +127,7 @@ static void *send_loop(void *arg)
 			struct timespec ts = { 0, 50 * 1000000L };
 			nanosleep(&ts, NULL);
 		}
-		double ms = (now_s() - t0) * 1000;
+		double ms = (bench_now_s() - t0) * 1000;
 		atomic_fetch_add(&b->obs_acked, n);
 		atomic_fetch_add(&b->batches_acked, 1);
 		pthread_mutex_lock(&b->mu);
@@ -233,7 +191,7 @@ int main(int argc, char **argv)
 			ss[k].stream[i] = (uint8_t)(k * 31 + (unsigned)i + 7);
 		ss[k].stream[0] = (uint8_t)time(NULL);
 	}
-	double t0 = now_s();
+	double t0 = bench_now_s();
 	for (unsigned k = 0; k < b.sensors; k++) {
 		for (unsigned j = 0; j < b.inflight; j++) {
 			struct sender *p = &per[k * b.inflight + j];
@@ -244,7 +202,7 @@ int main(int argc, char **argv)
 	}
 	for (unsigned i = 0; i < b.sensors * b.inflight; i++)
 		pthread_join(th[i], NULL);
-	double secs = now_s() - t0;
+	double secs = bench_now_s() - t0;
 	qsort(b.lat, b.nlat, sizeof(double), cmp_d);
 	double p50 = b.nlat ? b.lat[b.nlat / 2] : 0, p99 = b.nlat ? b.lat[b.nlat * 99 / 100] : 0;
 	double mx = b.nlat ? b.lat[b.nlat - 1] : 0;

@@ -20,6 +20,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "benchgen.h"
 #include "keyfilter.h"
 #include "merge.h"
 #include "record.h"
@@ -27,13 +28,6 @@
 #include "valcache.h"
 
 #define GROUP 50000
-
-static double now_s(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 static double cpu_s(void)
 {
@@ -45,42 +39,10 @@ static double cpu_s(void)
 
 static struct store_opts bench_opts = { .create = 1 };
 
-static uint64_t rnd(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
-static size_t tuple(uint64_t i, uint8_t *name, uint8_t *rd)
-{
-	char a[24], b[24];
-	int la = snprintf(a, sizeof(a), "t%llu", (unsigned long long)i);
-	int lb = snprintf(b, sizeof(b), "z%llu", (unsigned long long)(i % 5000));
-	size_t n = 0;
-	name[n++] = (uint8_t)la;
-	memcpy(name + n, a, (size_t)la);
-	n += (size_t)la;
-	name[n++] = (uint8_t)lb;
-	memcpy(name + n, b, (size_t)lb);
-	n += (size_t)lb;
-	memcpy(name + n, "\005bench\0", 7);
-	rd[0] = 10;
-	rd[1] = (uint8_t)(i >> 16);
-	rd[2] = (uint8_t)(i >> 8);
-	rd[3] = (uint8_t)i;
-	return n + 7;
-}
-
 /* The next observation's tuple index. */
 static uint64_t next_index(uint64_t *made, uint64_t tuples, double repeat, uint64_t *rng)
 {
-	if (*made > 0 && (*made >= tuples || (double)(rnd(rng) % 10000) / 1e4 < repeat)) {
-		double u = (double)(rnd(rng) % 1000000) / 1e6;
-		return (uint64_t)((double)*made * u * u * u);
-	}
-	return (*made)++;
+	return bench_repeats(*made, tuples, repeat, rng) ? bench_repeat_of(*made, rng) : (*made)++;
 }
 
 static struct store *open_store(const char *dir)
@@ -119,16 +81,17 @@ int main(int argc, char **argv)
 	struct store *st = open_store(path);
 	struct store_batch *b = store_batch_new();
 	made = raw_run ? 0 : tuples, rng = 88172645463325252ull, obs = 0;
-	double t0 = now_s(), c0 = cpu_s();
+	double t0 = bench_now_s(), c0 = cpu_s();
 	while (made < tuples) {
 		store_batch_clear(b);
 		for (int k = 0; k < GROUP; k++, obs++) {
-			o.name_len = tuple(next_index(&made, tuples, repeat, &rng), name, rd);
+			o.name_len = bench_tuple(next_index(&made, tuples, repeat, &rng), name, rd);
 			store_batch_put(b, key, rec_key_tuple(key, &o), val, sizeof(val));
 		}
 		store_write(st, b, 1, err, sizeof(err));
 	}
-	double raw = (double)obs / (now_s() - t0), raw_cpu = (cpu_s() - c0) * 1e6 / (double)obs;
+	double raw = (double)obs / (bench_now_s() - t0);
+	double raw_cpu = (cpu_s() - c0) * 1e6 / (double)obs;
 	store_batch_free(b);
 	store_close(st);
 
@@ -139,16 +102,17 @@ int main(int argc, char **argv)
 	struct valcache *vc = valcache_new(1u << 20, 7);
 	struct merge *m = merge_new(st, GROUP, 16u << 20, kf, vc);
 	made = 0, rng = 88172645463325252ull, obs = 0;
-	t0 = now_s(), c0 = cpu_s();
+	t0 = bench_now_s(), c0 = cpu_s();
 	while (made < tuples) {
 		merge_begin(m);
 		for (int k = 0; k < GROUP; k++, obs++) {
-			o.name_len = tuple(next_index(&made, tuples, repeat, &rng), name, rd);
+			o.name_len = bench_tuple(next_index(&made, tuples, repeat, &rng), name, rd);
 			merge_obs(m, &o, 1);
 		}
 		merge_commit(m, 1, err, sizeof(err));
 	}
-	double merged = (double)obs / (now_s() - t0), cpu = (cpu_s() - c0) * 1e6 / (double)obs;
+	double merged = (double)obs / (bench_now_s() - t0);
+	double cpu = (cpu_s() - c0) * 1e6 / (double)obs;
 	if (raw_run)
 		printf("leveldb_raw obs=%llu obs_per_s=%.0f cpu_us_per_obs=%.2f\n",
 		       (unsigned long long)obs, raw, raw_cpu);
