@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "pd_err.h"
+#include "pd_log.h"
 
 #define OFF(f) offsetof(struct agg_conf, f)
 #define MiB (1024ull * 1024)
@@ -149,15 +150,10 @@ static int http_check(struct agg_conf *c, char *err, size_t errlen)
 
 int agg_conf_load(struct agg_conf *c, int argc, char **argv, char *err, size_t errlen)
 {
-	int first;
 	memset(c, 0, sizeof(*c));
-	int rc = pd_cfg_load(agg_opts, c, argc, argv, &first, err, errlen);
+	int rc = pd_cfg_load(agg_opts, c, argc, argv, NULL, err, errlen);
 	if (rc < 0)
 		return rc;
-	if (first < argc) {
-		snprintf(err, errlen, "unexpected argument '%s'", argv[first]);
-		return PD_EUSAGE;
-	}
 	if (c->help || c->version)
 		return 0;
 	if ((rc = need(c->db, "give the store with --db DIR", err, errlen)) < 0)
@@ -181,8 +177,7 @@ int agg_conf_load(struct agg_conf *c, int argc, char **argv, char *err, size_t e
 	}
 	if ((rc = http_check(c, err, errlen)) < 0)
 		return rc;
-	if (strcmp(c->log_level, "error") && strcmp(c->log_level, "warning") &&
-	    strcmp(c->log_level, "info") && strcmp(c->log_level, "debug")) {
+	if (pd_log_level_parse(c->log_level) < 0) {
 		snprintf(err, errlen, "log-level: '%s' is not error, warning, info or debug",
 		         c->log_level);
 		return PD_ECONFIG;

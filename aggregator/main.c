@@ -1,7 +1,6 @@
 /* almanac-aggregator: authenticate sensors, merge their batches into
  * LevelDB exactly once, export and import the store. */
 #include <stdio.h>
-#include <string.h>
 
 #include "aconf.h"
 #include "agg.h"
@@ -11,17 +10,6 @@
 #ifndef ALMANAC_VERSION
 #define ALMANAC_VERSION "0.1.0"
 #endif
-
-static int log_level_of(const char *s)
-{
-	if (!strcmp(s, "error"))
-		return PD_LOG_ERR;
-	if (!strcmp(s, "warning"))
-		return PD_LOG_WARN;
-	if (!strcmp(s, "debug"))
-		return PD_LOG_DEBUG;
-	return PD_LOG_INFO;
-}
 
 int main(int argc, char **argv)
 {
@@ -46,7 +34,7 @@ int main(int argc, char **argv)
 	} else if (conf.check_only) {
 		fprintf(stderr, "almanac-aggregator: configuration ok\n");
 	} else {
-		pd_log_init("almanac-aggregator", log_level_of(conf.log_level));
+		pd_log_init("almanac-aggregator", pd_log_level_parse(conf.log_level));
 		rc = conf.export_path || conf.import_path || conf.compact ? agg_maintain(&conf)
 		                                                          : agg_serve(&conf);
 	}

@@ -277,28 +277,33 @@ static const char *cfg_config_arg(int argc, char **argv)
 	return NULL;
 }
 
+/* The option command-line argument a ("--name", "--name=VALUE" or "-x")
+ * names, or NULL; *val is its inline value or NULL. */
+static const struct pd_cfg_opt *cfg_cli_opt(const struct pd_cfg_opt *opts, const char *a,
+                                            const char **val)
+{
+	*val = NULL;
+	if (a[1] != '-')
+		return a[2] ? NULL : cfg_find_short(opts, a[1]);
+	char name[128];
+	const char *eq = strchr(a + 2, '=');
+	size_t n = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+	if (n >= sizeof(name))
+		return NULL;
+	memcpy(name, a + 2, n);
+	name[n] = 0;
+	*val = eq ? eq + 1 : NULL;
+	return cfg_find(opts, name);
+}
+
 /* Parses argv[*i] (and maybe its value); advances *i. */
 static int cfg_arg(const struct pd_cfg_opt *opts, void *conf, int argc, char **argv, int *i,
                    struct pd_cfg_list **cli_lists, size_t *ncli, char *err, size_t errlen)
 {
-	const char *a = argv[*i], *val = NULL;
-	const struct pd_cfg_opt *o;
-	char name[128];
-
-	if (a[1] == '-') {
-		const char *eq = strchr(a + 2, '=');
-		size_t n = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
-		if (n >= sizeof(name))
-			return cfg_errf(err, errlen, "unknown option %s", a);
-		memcpy(name, a + 2, n);
-		name[n] = 0;
-		val = eq ? eq + 1 : NULL;
-		o = cfg_find(opts, name);
-	} else {
-		if (a[2])
-			return cfg_errf(err, errlen, "unknown option %s (one letter per dash)", a);
-		o = cfg_find_short(opts, a[1]);
-	}
+	const char *a = argv[*i], *val;
+	if (a[1] != '-' && a[2])
+		return cfg_errf(err, errlen, "unknown option %s (one letter per dash)", a);
+	const struct pd_cfg_opt *o = cfg_cli_opt(opts, a, &val);
 	if (!o)
 		return cfg_errf(err, errlen, "unknown option %s", a);
 	if (o->type == PD_CFG_BOOL) {
@@ -353,7 +358,12 @@ int pd_cfg_load(const struct pd_cfg_opt *opts, void *conf, int argc, char **argv
 		if (cfg_arg(opts, conf, argc, argv, &i, cli_lists, &ncli, err, errlen) < 0)
 			return PD_EUSAGE;
 	}
-	*first_arg = i;
+	if (!first_arg && i < argc) {
+		cfg_errf(err, errlen, "unexpected argument '%s'", argv[i]);
+		return PD_EUSAGE;
+	}
+	if (first_arg)
+		*first_arg = i;
 	return 0;
 }
 
@@ -367,26 +377,13 @@ int pd_cfg_on_cli(const struct pd_cfg_opt *opts, const char *name, int argc, cha
 			i++;
 			continue;
 		}
-		const struct pd_cfg_opt *o;
-		int has_val = 0;
-		if (a[1] == '-') {
-			char key[128];
-			const char *eq = strchr(a + 2, '=');
-			size_t n = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
-			if (n >= sizeof(key))
-				continue;
-			memcpy(key, a + 2, n);
-			key[n] = 0;
-			has_val = eq != NULL;
-			o = cfg_find(opts, key);
-		} else {
-			o = a[2] ? NULL : cfg_find_short(opts, a[1]);
-		}
+		const char *val;
+		const struct pd_cfg_opt *o = cfg_cli_opt(opts, a, &val);
 		if (!o)
 			continue; /* pd_cfg_load refuses it */
 		if (!strcmp(o->name, name))
 			return 1;
-		if (o->type != PD_CFG_BOOL && !has_val)
+		if (o->type != PD_CFG_BOOL && !val)
 			i++; /* its value */
 	}
 	return 0;

@@ -52,7 +52,8 @@ struct pd_cfg_opt {
 /*
  * Applies defaults, then the file given with -c FILE / --config FILE (if
  * any), then the other command-line options. On success *first_arg is the
- * index of the first positional argument. Errors are written to err.
+ * index of the first positional argument; with first_arg NULL, positional
+ * arguments are a usage error. Errors are written to err.
  * Returns 0, or PD_ECONFIG / PD_EUSAGE.
  */
 int pd_cfg_load(const struct pd_cfg_opt *opts, void *conf, int argc, char **argv,

@@ -9,6 +9,15 @@
 int pd_log_level = PD_LOG_INFO;
 static const char *pd_log_prog = "almanac";
 
+int pd_log_level_parse(const char *name)
+{
+	static const char *const names[] = { "error", "warning", "info", "debug" };
+	for (int i = 0; i < (int)(sizeof(names) / sizeof(names[0])); i++)
+		if (!strcmp(name, names[i]))
+			return i;
+	return -1;
+}
+
 void pd_log_init(const char *prog, int level)
 {
 	pd_log_prog = prog;

@@ -15,6 +15,8 @@ enum pd_log_level { PD_LOG_ERR, PD_LOG_WARN, PD_LOG_INFO, PD_LOG_DEBUG };
 extern int pd_log_level;
 
 void pd_log_init(const char *prog, int level);
+/* "error", "warning", "info" or "debug" as a level; -1 for anything else. */
+int pd_log_level_parse(const char *name);
 void pd_log_write(int level, int with_errno, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 _Noreturn void pd_log_fatal(int with_errno, const char *fmt, ...)

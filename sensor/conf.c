@@ -7,6 +7,7 @@
 
 #include "dnsobs.h"
 #include "pd_err.h"
+#include "pd_log.h"
 #include "pd_tls.h"
 
 #define OFF(f) offsetof(struct sensor_conf, f)
@@ -162,8 +163,7 @@ static int conf_validate(struct sensor_conf *c, char *err, size_t errlen)
 		         c->sections_text);
 		return PD_ECONFIG;
 	}
-	if (strcmp(c->log_level, "error") && strcmp(c->log_level, "warning") &&
-	    strcmp(c->log_level, "info") && strcmp(c->log_level, "debug")) {
+	if (pd_log_level_parse(c->log_level) < 0) {
 		snprintf(err, errlen, "log-level: '%s' is not error, warning, info or debug",
 		         c->log_level);
 		return PD_ECONFIG;
@@ -180,15 +180,10 @@ static int conf_validate(struct sensor_conf *c, char *err, size_t errlen)
 
 int sensor_conf_load(struct sensor_conf *c, int argc, char **argv, char *err, size_t errlen)
 {
-	int first;
 	memset(c, 0, sizeof(*c));
-	int rc = pd_cfg_load(sensor_opts, c, argc, argv, &first, err, errlen);
+	int rc = pd_cfg_load(sensor_opts, c, argc, argv, NULL, err, errlen);
 	if (rc < 0)
 		return rc;
-	if (first < argc) {
-		snprintf(err, errlen, "unexpected argument '%s'", argv[first]);
-		return PD_EUSAGE;
-	}
 	if (c->help || c->version)
 		return 0;
 	/* A capture source on the command line replaces the file's. */

@@ -1,6 +1,5 @@
 /* almanac-sensor: capture DNS, fold it into observations, report them. */
 #include <stdio.h>
-#include <string.h>
 
 #include "conf.h"
 #include "pd_err.h"
@@ -15,17 +14,6 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: almanac-sensor -r FILE | -i IFACE -o FILE [options]\n\n");
 	pd_cfg_usage(sensor_opts, f);
-}
-
-static int log_level_of(const char *s)
-{
-	if (!strcmp(s, "error"))
-		return PD_LOG_ERR;
-	if (!strcmp(s, "warning"))
-		return PD_LOG_WARN;
-	if (!strcmp(s, "debug"))
-		return PD_LOG_DEBUG;
-	return PD_LOG_INFO;
 }
 
 int main(int argc, char **argv)
@@ -47,7 +35,7 @@ int main(int argc, char **argv)
 	} else if (conf.check_only) {
 		fprintf(stderr, "almanac-sensor: configuration ok\n");
 	} else {
-		pd_log_init("almanac-sensor", log_level_of(conf.log_level));
+		pd_log_init("almanac-sensor", pd_log_level_parse(conf.log_level));
 		rc = sensor_run(&conf);
 	}
 	sensor_conf_free(&conf);

@@ -132,6 +132,12 @@ static void test_cli_errors(void **state)
 	assert_int_equal(load(&c, a3, 3, err, sizeof(err)), PD_ECONFIG);
 	assert_non_null(strstr(err, "No such file"));
 	pd_cfg_free(opts, &c);
+	/* A program without positional arguments passes no first_arg. */
+	char *a4[] = { "prog", "-f", "stray" };
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(pd_cfg_load(opts, &c, 3, a4, NULL, err, sizeof(err)), PD_EUSAGE);
+	assert_string_equal(err, "unexpected argument 'stray'");
+	pd_cfg_free(opts, &c);
 }
 
 static void test_on_cli(void **state)
