@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "apiout.h"
+#include "index.h"
 #include "pd_codec.h"
 #include "pd_dns.h"
 #include "pd_err.h"
@@ -147,7 +148,6 @@ static int parse_type(const char *text, int32_t *type)
 
 /* ADDR, ADDR + prefix length, or ADDR-ADDR into the query's range;
  * IPv4-mapped IPv6 counts as IPv4. */
-static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
 static int parse_addr(const char *text, uint8_t *fam, uint8_t *out)
 {
@@ -158,7 +158,7 @@ static int parse_addr(const char *text, uint8_t *fam, uint8_t *out)
 	}
 	if (inet_pton(AF_INET6, text, a6) != 1)
 		return PD_EMALF;
-	if (memcmp(a6, mapped, 12) == 0) {
+	if (memcmp(a6, index_v4mapped, 12) == 0) {
 		memcpy(out, a6 + 12, 4);
 		*fam = 4;
 	} else {
@@ -198,7 +198,7 @@ static int parse_ip(const char *addr, const char *plen, struct query *q)
 			pl -= 96;
 		} else {
 			memmove(q->ip_lo + 12, q->ip_lo, 4);
-			memcpy(q->ip_lo, mapped, 12);
+			memcpy(q->ip_lo, index_v4mapped, 12);
 			q->ip_family = 6;
 			bits = 128;
 		}
@@ -440,9 +440,8 @@ static int parse_raw(const char *const *seg, size_t n, struct query *q, struct r
 		q->type = t; /* an address is only an address of its own type */
 	q->rdata_eq = canon;
 	q->rdata_eq_len = (size_t)cl;
-	static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 	if ((t == PD_T_A && cl == 4) || (t == PD_T_AAAA && cl == 16)) {
-		int v4 = cl == 4 || memcmp(canon, v4mapped, 12) == 0;
+		int v4 = cl == 4 || memcmp(canon, index_v4mapped, 12) == 0;
 		q->kind = Q_RDATA_IP;
 		q->ip_family = v4 ? 4 : 6;
 		memcpy(q->ip_lo, canon + (cl == 16 && v4 ? 12 : 0), v4 ? 4 : 16);

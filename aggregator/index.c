@@ -9,7 +9,7 @@
 
 #define INDEX_NAMES_MAX 4
 
-static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+const uint8_t index_v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
 /* Length of the wire name starting at p (ending inside n bytes), or 0. */
 static size_t name_len(const uint8_t *p, size_t n)
@@ -58,7 +58,7 @@ int index_add(struct store_batch *b, const struct pd_obs *o, uint8_t *k)
 	} else if (o->type == PD_T_AAAA && o->rdlen == 16) {
 		put_ip(b, k, o, 6, o->rdata, 16);
 		added++;
-		if (memcmp(o->rdata, v4mapped, 12) == 0) {
+		if (memcmp(o->rdata, index_v4mapped, 12) == 0) {
 			put_ip(b, k, o, 4, o->rdata + 12, 4);
 			added++;
 		}
@@ -110,7 +110,7 @@ int index_target(const uint8_t *ik, size_t il, uint8_t *out)
 		memcpy(out + n, ik + 2 + alen, nl + 2);
 		n += nl + 2;
 		if (type == PD_T_AAAA && alen == 4) { /* a mapped address under IPv4 */
-			memcpy(out + n, v4mapped, 12);
+			memcpy(out + n, index_v4mapped, 12);
 			n += 12;
 		}
 		memcpy(out + n, ik + 2, alen);

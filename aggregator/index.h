@@ -18,6 +18,10 @@
 /* Bytes an index key can need. */
 #define INDEX_KEY_MAX (1 + 255 + 255 + 2 + 65535)
 
+/* The prefix of IPv4-mapped IPv6 addresses (::ffff:0:0/96): such AAAA
+ * records are indexed, and looked up, under their IPv4 address. */
+extern const uint8_t index_v4mapped[12];
+
 /* Puts the index entries of a new tuple into b; scratch holds
  * INDEX_KEY_MAX bytes. Returns how many entries were added. */
 int index_add(struct store_batch *b, const struct pd_obs *o, uint8_t *scratch);
