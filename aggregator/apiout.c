@@ -62,21 +62,29 @@ static void add_bailiwick(struct pd_buf *b, const uint8_t *name, size_t len)
 		pd_cof_name_json(b, name + 1 + name[0], len - 1 - name[0], PD_RR_FQDN);
 }
 
+/* A DNSDB object's opening: {"obj":{count, times, rrname, rrtype. */
+static void obj_head(struct apiout *ao, const uint8_t *name, size_t name_len, uint16_t type,
+                     uint64_t count, int64_t first_s, int64_t last_s)
+{
+	struct pd_buf *b = ao->rs->body;
+	char tn[16];
+	pd_rr_type_name(type, tn);
+	pd_buf_addf(b, "{\"obj\":{\"count\":%llu", (unsigned long long)count);
+	add_time(b, "time_first", first_s, ao->humantime);
+	add_time(b, "time_last", last_s, ao->humantime);
+	pd_buf_adds(b, ",\"rrname\":");
+	pd_cof_name_json(b, name, name_len, PD_RR_FQDN);
+	pd_buf_addf(b, ",\"rrtype\":\"%s\"", tn);
+}
+
 static void close_group(struct apiout *ao)
 {
 	struct pd_buf *b = ao->rs->body;
-	char type[16];
 	if (!ao->open || ao->skip) {
 		ao->open = 0;
 		return;
 	}
-	pd_rr_type_name(ao->type, type);
-	pd_buf_addf(b, "{\"obj\":{\"count\":%llu", (unsigned long long)ao->count);
-	add_time(b, "time_first", ao->first_s, ao->humantime);
-	add_time(b, "time_last", ao->last_s, ao->humantime);
-	pd_buf_adds(b, ",\"rrname\":");
-	pd_cof_name_json(b, ao->name, ao->name_len, PD_RR_FQDN);
-	pd_buf_addf(b, ",\"rrtype\":\"%s\"", type);
+	obj_head(ao, ao->name, ao->name_len, ao->type, ao->count, ao->first_s, ao->last_s);
 	add_bailiwick(b, ao->name, ao->name_len);
 	pd_buf_adds(b, ",\"rdata\":[");
 	pd_buf_add(b, ao->rdata.data + 1, ao->rdata.len ? ao->rdata.len - 1 : 0);
@@ -126,14 +134,7 @@ static int group_row(struct apiout *ao, const struct pd_obs *o)
 static void dnsdb_row(struct apiout *ao, const struct pd_obs *o)
 {
 	struct pd_buf *b = ao->rs->body;
-	char type[16];
-	pd_rr_type_name(o->type, type);
-	pd_buf_addf(b, "{\"obj\":{\"count\":%llu", (unsigned long long)o->count);
-	add_time(b, "time_first", o->first_s, ao->humantime);
-	add_time(b, "time_last", o->last_s, ao->humantime);
-	pd_buf_adds(b, ",\"rrname\":");
-	pd_cof_name_json(b, o->name, o->name_len, PD_RR_FQDN);
-	pd_buf_addf(b, ",\"rrtype\":\"%s\"", type);
+	obj_head(ao, o->name, o->name_len, o->type, o->count, o->first_s, o->last_s);
 	if (o->flags & PD_OBS_NXDOMAIN)
 		pd_buf_adds(b, ",\"rcode\":\"NXDOMAIN\"");
 	else {
