@@ -1,18 +1,20 @@
 /*
  * store_bench: the writer's merge path alone, against plain LevelDB.
  *
- *   store_bench DIR TUPLES REPEAT [WRITE_BUFFER_MIB BLOCK_KIB FILE_MIB SNAPPY [merge]]
+ *   store_bench DIR TUPLES REPEAT [WRITE_BUFFER_MIB BLOCK_KIB FILE_MIB SNAPPY [merge|floor]]
  *
  * Both runs write synced groups of 50,000 A-record tuples to a fresh
- * LevelDB (DIR/raw, DIR/merge): "raw" puts fixed values with no reads (the
- * floor for any LevelDB-backed store); "merge" folds the same observation
+ * LevelDB (DIR/raw, DIR/merge): "raw" puts the records the store keeps
+ * (each observation's tuple record, and a new tuple's index entries) with
+ * fixed values and no reads: the floor for any LevelDB store with this
+ * layout, however it merges; "merge" folds the same observation
  * stream (a fraction REPEAT repeats earlier tuples, skewed to the popular
  * ones) through merge.c with the key filter and value cache, as the
  * aggregator's writer does. Prints one line per run in observations/s and
  * the process's CPU time per observation (LevelDB's compaction thread
  * included, which the wall-clock rate hides on an idle second core). The
  * optional arguments override the store's LevelDB options (0: default;
- * SNAPPY -1 turns compression off); "merge" skips the raw run.
+ * SNAPPY -1 turns compression off); "merge" or "floor" runs only that one.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +23,7 @@
 #include <time.h>
 
 #include "benchgen.h"
+#include "index.h"
 #include "keyfilter.h"
 #include "merge.h"
 #include "record.h"
@@ -60,10 +63,11 @@ int main(int argc, char **argv)
 {
 	if (argc != 4 && argc != 8 && argc != 9) {
 		fprintf(stderr, "usage: store_bench DIR TUPLES REPEAT [WRITE_BUFFER_MIB BLOCK_KIB "
-		        "FILE_MIB SNAPPY [merge]]\n");
+		        "FILE_MIB SNAPPY [merge|floor]]\n");
 		return 2;
 	}
-	int raw_run = argc != 9;
+	int raw_run = argc != 9 || strcmp(argv[8], "floor") == 0;
+	int merge_run = argc != 9 || strcmp(argv[8], "merge") == 0;
 	if (argc >= 8) {
 		bench_opts.write_buffer_bytes = strtoull(argv[4], NULL, 10) << 20;
 		bench_opts.block_bytes = strtoull(argv[5], NULL, 10) << 10;
@@ -74,6 +78,7 @@ int main(int argc, char **argv)
 	uint64_t tuples = strtoull(argv[2], NULL, 10), made, rng, obs;
 	double repeat = atof(argv[3]);
 	uint8_t name[64], rd[4], key[REC_KEY_MAX], val[16] = { 1, 1, 0, 0, 1 };
+	static uint8_t ikey[INDEX_KEY_MAX];
 	struct pd_obs o = { .name = name, .rdata = rd, .rdlen = 4, .type = 1, .count = 1,
 		.first_s = 1700000000, .last_s = 1700000060 };
 
@@ -85,8 +90,11 @@ int main(int argc, char **argv)
 	while (made < tuples) {
 		store_batch_clear(b);
 		for (int k = 0; k < GROUP; k++, obs++) {
+			uint64_t before = made;
 			o.name_len = bench_tuple(next_index(&made, tuples, repeat, &rng), name, rd);
 			store_batch_put(b, key, rec_key_tuple(key, &o), val, sizeof(val));
+			if (made != before)
+				index_add(b, &o, ikey);
 		}
 		store_write(st, b, 1, err, sizeof(err));
 	}
@@ -94,30 +102,39 @@ int main(int argc, char **argv)
 	double raw_cpu = (cpu_s() - c0) * 1e6 / (double)obs;
 	store_batch_free(b);
 	store_close(st);
+	if (raw_run)
+		printf("layout_floor obs=%llu obs_per_s=%.0f cpu_us_per_obs=%.2f\n",
+		       (unsigned long long)obs, raw, raw_cpu);
+	if (!merge_run)
+		return 0;
 
 	snprintf(path, sizeof(path), "%s/merge", argv[1]);
 	st = open_store(path);
 	struct keyfilter *kf;
 	keyfilter_build(&kf, st, 1u << 24, err, sizeof(err));
-	struct valcache *vc = valcache_new(1u << 20, 7);
+	const char *vce = getenv("STORE_BENCH_VALCACHE");
+	struct valcache *vc = valcache_new(vce ? strtoull(vce, NULL, 10) : 1u << 20, 7);
 	struct merge *m = merge_new(st, GROUP, 16u << 20, kf, vc);
 	made = 0, rng = 88172645463325252ull, obs = 0;
 	t0 = bench_now_s(), c0 = cpu_s();
+	double in_commit = 0;
 	while (made < tuples) {
 		merge_begin(m);
 		for (int k = 0; k < GROUP; k++, obs++) {
 			o.name_len = bench_tuple(next_index(&made, tuples, repeat, &rng), name, rd);
 			merge_obs(m, &o, 1);
 		}
+		double tc = bench_now_s();
 		merge_commit(m, 1, err, sizeof(err));
+		in_commit += bench_now_s() - tc;
 	}
 	double merged = (double)obs / (bench_now_s() - t0);
 	double cpu = (cpu_s() - c0) * 1e6 / (double)obs;
-	if (raw_run)
-		printf("leveldb_raw obs=%llu obs_per_s=%.0f cpu_us_per_obs=%.2f\n",
-		       (unsigned long long)obs, raw, raw_cpu);
-	printf("merge obs=%llu obs_per_s=%.0f cpu_us_per_obs=%.2f", (unsigned long long)obs,
-	       merged, cpu);
+	struct merge_counts mc = { 0 };
+	merge_take_counts(m, &mc);
+	printf("merge obs=%llu obs_per_s=%.0f cpu_us_per_obs=%.2f commit_share=%.2f "
+	       "store_reads=%.3f", (unsigned long long)obs, merged, cpu,
+	       in_commit * merged / (double)obs, (double)mc.store_reads / (double)obs);
 	if (raw_run)
 		printf(" ratio=%.2f", merged / raw);
 	printf("\n");
