@@ -12,7 +12,7 @@
 
 struct agg_conf {
 	char *listen, *db, *ca, *cert, *key, *crl, *registry;
-	char *export_path, *import_path, *import_site, *user, *log_level;
+	char *export_path, *import_path, *import_site, *user, *log_level, *compression;
 	char *http, *api_keys, *http_cert, *http_key, *http_ca;
 	char *max_drop_pct, *max_malformed_pct; /* validated into drop_pct, malformed_pct */
 	uint64_t contexts, workers, max_batch_bytes, group_batches, group_obs, cache_bytes;

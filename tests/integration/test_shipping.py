@@ -96,6 +96,32 @@ def test_value_cache_size_trades_reads_and_stays_exact(pki, capture, tmp_path):
     assert reads['1024'] > 1000 and reads['1024'] > 10 * reads['default'], reads
 
 
+def test_store_compression_is_a_choice(pki, capture, tmp_path):
+    """--compression none stores the same tuples exactly, in larger files than
+    the default snappy; a name other than snappy or none is refused."""
+    cap, _ = capture
+    sizes = {}
+    for comp in ('snappy', 'none'):
+        db = tmp_path / ('db-' + comp)
+        a = Aggregator(pki, db, '--compression', comp).start()
+        try:
+            out = tmp_path / ('%s.jsonl' % comp)
+            p = run(sensor_cmd(pki, a.url, cap, tmp_path / comp, 'cz1', 'fra', '-o', str(out)))
+            assert p.returncode == 0, p.stderr
+        finally:
+            a.stop()
+        assert_same(a.exported(), merge_lines(out.read_text().splitlines()),
+                     'the store (compression %s)' % comp)
+        p = run([binary('almanac-aggregator'), '--db', str(db), '--compact',
+                 '--compression', comp])
+        assert p.returncode == 0, p.stderr
+        sizes[comp] = sum(f.stat().st_size for f in db.glob('*.ldb'))
+    assert sizes['none'] > 1.3 * sizes['snappy'] > 0, sizes
+    p = run([binary('almanac-aggregator'), '--db', str(tmp_path / 'db-x'), '--compact',
+             '--compression', 'zstd'])
+    assert p.returncode != 0 and "compression: 'zstd' is not snappy or none" in p.stderr
+
+
 def test_export_carries_sites_and_imports_back_exactly(pki, agg, capture, tmp_path):
     cap, _ = capture
     for name, site in (('s1', 'fra'), ('s2', 'ams')):

@@ -1,8 +1,8 @@
 /* Unit tests for store: create and open, the format version stamp and the
  * refusal of another version, get and put through batches, iterators and
  * snapshots (a snapshot does not see later writes), store_reopen keeping
- * the data, a second open of the same directory, properties. Each store
- * lives in its own mkdtemp directory. */
+ * the data, a second open of the same directory, properties, compression
+ * on and off. Each store lives in its own mkdtemp directory. */
 #define _XOPEN_SOURCE 700 /* nftw */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -500,6 +500,48 @@ static void test_properties(void **state)
 	assert_memory_equal(f->v.data, v, sizeof(v));
 }
 
+/* Writes 4000 keys "c000000".. with 512 repetitive bytes each, and
+ * returns their bytes on disk after a full compaction. */
+static uint64_t put_compacted(struct fx *f, const uint8_t *v, size_t vl)
+{
+	char k[32];
+	struct store_batch *b = store_batch_new();
+	for (int i = 0; i < 4000; i++) {
+		int kl = snprintf(k, sizeof(k), "c%06d", i);
+		store_batch_put(b, (const uint8_t *)k, (size_t)kl, v, vl);
+	}
+	assert_int_equal(store_write(f->st, b, 1, f->err, sizeof(f->err)), 0);
+	store_batch_free(b);
+	store_compact(f->st);
+	return store_approximate_size(f->st, (const uint8_t *)"c", 1, (const uint8_t *)"d", 1);
+}
+
+/* Without compression, 2 MB of repetitive values take 2 MB of tables.
+ * Reopened with snappy, the tables written from then on are a fraction. */
+static void test_compression_choice(void **state)
+{
+	struct fx *f = *state;
+	struct store_opts o = { .block_cache_bytes = 1u << 20, .write_buffer_bytes = 1u << 20,
+	                        .create = 1, .compression = -1 };
+	uint8_t v[512];
+	memset(v, 0x5a, sizeof(v));
+	if (store_open(&f->st, f->dir, &o, f->err, sizeof(f->err)) != 0)
+		fail_msg("store_open: %s", f->err);
+	uint64_t plain = put_compacted(f, v, sizeof(v));
+	assert_true(plain >= 4000u * sizeof(v));
+	store_close(f->st);
+	o.compression = 1;
+	if (store_open(&f->st, f->dir, &o, f->err, sizeof(f->err)) != 0)
+		fail_msg("store_open: %s", f->err);
+	v[0] = 0x5b;
+	uint64_t snappy = put_compacted(f, v, sizeof(v));
+	assert_true(snappy > 0 && snappy < plain / 10);
+	pd_buf_reset(&f->v);
+	assert_int_equal(store_get(f->st, NULL, (const uint8_t *)"c003999", 7, &f->v), 1);
+	assert_int_equal(f->v.len, sizeof(v));
+	assert_memory_equal(f->v.data, v, sizeof(v));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -511,6 +553,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_second_open_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_properties, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_compression_choice, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
