@@ -71,8 +71,9 @@ def main():
         print('ingest: %s sensors x %s in flight, %s obs/batch, %d%% repeated tuples, '
               'compression %s' % (args.sensors, args.inflight, args.batch,
                                   int(args.repeat * 100), args.compression))
-        print('  %s observations (%s distinct tuples) in %s s: %s obs/s'
-              % (f['obs'], f['distinct'], f['seconds'], f['obs_per_s']))
+        print('  %s observations (%s distinct tuples) in %s s: %s obs/s; '
+              '%s obs/s while the last tenth of the tuples was made'
+              % (f['obs'], f['distinct'], f['seconds'], f['obs_per_s'], f['tail_obs_per_s']))
         print('  batch latency (send to ack): p50 %s ms, p99 %s ms, max %s ms'
               % (f['p50_ms'], f['p99_ms'], f['max_ms']))
         print('  aggregator peak RSS %.0f MiB; store %.1f MiB after compaction, %.1f bytes/tuple'
@@ -87,8 +88,9 @@ def main():
                   % (line.split()[0], kv['obs_per_s'], kv['cpu_us_per_obs'],
                      ' (%.0f%% of the layout floor)' % (100 * float(kv['ratio']))
                      if 'ratio' in kv else ''))
-        print('  target: >= 300000 obs/s sustained: %s'
-              % ('met' if float(f['obs_per_s']) >= 300000 else 'NOT met'))
+        sustained = min(float(f['obs_per_s']), float(f['tail_obs_per_s']))
+        print('  target: >= 300000 obs/s sustained (overall and in the last tenth): %s'
+              % ('met' if sustained >= 300000 else 'NOT met'))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
