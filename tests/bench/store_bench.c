@@ -1,5 +1,5 @@
 /*
- * store_bench: the writer's merge path alone, against plain LevelDB.
+ * store_bench: the writer's merge path alone, against its LevelDB floor.
  *
  *   store_bench DIR TUPLES REPEAT [WRITE_BUFFER_MIB BLOCK_KIB FILE_MIB SNAPPY [merge|floor]]
  *
