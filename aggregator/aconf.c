@@ -165,7 +165,9 @@ int agg_conf_load(struct agg_conf *c, int argc, char **argv, char *err, size_t e
 		snprintf(err, errlen, "--export and --import are separate runs");
 		return PD_EUSAGE;
 	}
-	if (strcmp(c->compression, "snappy") != 0 && strcmp(c->compression, "none") != 0) {
+	c->store_compression = strcmp(c->compression, "snappy") == 0 ? 1
+	                       : strcmp(c->compression, "none") == 0 ? -1 : 0;
+	if (!c->store_compression) {
 		snprintf(err, errlen, "compression: '%s' is not snappy or none", c->compression);
 		return PD_ECONFIG;
 	}

@@ -12,7 +12,8 @@
 
 struct agg_conf {
 	char *listen, *db, *ca, *cert, *key, *crl, *registry;
-	char *export_path, *import_path, *import_site, *user, *log_level, *compression;
+	char *export_path, *import_path, *import_site, *user, *log_level;
+	char *compression; /* validated into store_compression */
 	char *http, *api_keys, *http_cert, *http_key, *http_ca;
 	char *max_drop_pct, *max_malformed_pct; /* validated into drop_pct, malformed_pct */
 	uint64_t contexts, workers, max_batch_bytes, group_batches, group_obs, cache_bytes;
@@ -21,6 +22,7 @@ struct agg_conf {
 	uint64_t default_limit, max_limit, query_timeout_s, max_answer_bytes;
 	uint64_t stale_after, down_after, max_spool_age, max_clock_skew;
 	double drop_pct, malformed_pct;
+	int store_compression; /* store_opts.compression: 1 snappy, -1 none */
 	int no_sync, compact, check_only, help, version;
 };
 

@@ -43,7 +43,7 @@ static int agg_open_store(struct agg *a, int create)
 {
 	char err[512];
 	struct store_opts so = { .block_cache_bytes = a->c->cache_bytes, .create = create,
-		.compression = strcmp(a->c->compression, "none") == 0 ? -1 : 1 };
+		.compression = a->c->store_compression };
 	int rc = store_open(&a->store, a->c->db, &so, err, sizeof(err));
 	if (rc == 0)
 		rc = migrate_store(a->store, a->c->db, err, sizeof(err));
