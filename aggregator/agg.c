@@ -137,24 +137,36 @@ static int agg_open(struct agg *a)
 	return 0;
 }
 
-static void agg_close(struct agg *a)
+/* Counters kept elsewhere, copied into the table that reports show. */
+static void agg_sync_stats(struct agg *a)
+{
+	if (a->ingest)
+		atomic_store(&a->stats.v[AS_tls_handshakes_refused],
+		             ingest_tls_refused(a->ingest));
+}
+
+/* Stops taking work and finishes what was taken: afterwards the counters
+ * account for every batch received. */
+static void agg_drain(struct agg *a)
 {
 	aggweb_stop(a->web);     /* no new queries; those running finish */
+	a->web = NULL;
+	agg_sync_stats(a);       /* the listener's own counters, before it goes */
 	ingest_stop(a->ingest);  /* answers what is in flight (the writer runs) */
+	a->ingest = NULL;
 	writer_stop(a->writer);  /* applies what is queued */
+	a->writer = NULL;
+}
+
+static void agg_close(struct agg *a)
+{
+	agg_drain(a);
 	api_free(a->api);
 	health_free(a->health);
 	registry_free(a->registry);
 	pd_verifier_free(a->verifier);
 	sites_free(a->sites);
 	store_close(a->store);   /* a clean LevelDB close */
-}
-
-/* Counters kept elsewhere, copied into the table that reports show. */
-static void agg_sync_stats(struct agg *a)
-{
-	atomic_store(&a->stats.v[AS_tls_handshakes_refused],
-	             a->ingest ? ingest_tls_refused(a->ingest) : 0);
 }
 
 static void agg_report(struct agg *a, const char *heading)
@@ -238,6 +250,7 @@ int agg_serve(const struct agg_conf *c)
 	}
 	pd_proc_notify("STOPPING=1");
 	log_info("stopping: answering the batches in flight, closing the store");
+	agg_drain(&a);
 	agg_report(&a, "stats (final)");
 	agg_close(&a);
 	return 0;

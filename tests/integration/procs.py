@@ -112,7 +112,14 @@ class Aggregator:
         self.proc.wait(timeout=30)
 
     def final_counters(self):
-        return parse_counters(''.join(self.log))
+        """Counters of the report the aggregator writes as it stops."""
+        def start():
+            heads = [i for i, l in enumerate(self.log) if 'stats (final)' in l]
+            return heads[-1] if heads else None
+        wait_for(lambda: start() is not None and
+                 any(l.startswith('  refused_auth_internal') for l in self.log[start():]),
+                 'the final counter report', detail=lambda: ''.join(self.log[-20:]))
+        return parse_counters(''.join(self.log[start():]))
 
     def export(self):
         p = subprocess.run([binary('almanac-aggregator'), '--db', self.db, '--export', '-'],
