@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "backoff.h"
 #include "pd_batch.h"
 #include "pd_err.h"
 #include "pd_log.h"
@@ -14,8 +15,6 @@
 #include "pd_time.h"
 
 #define SHIP_MAX_INFLIGHT 64
-#define SHIP_RETRY_MIN_MS 200
-#define SHIP_RETRY_MAX_MS 30000
 #define SHIP_REFUSED_RETRY_MS 60000
 #define SHIP_CLOSE_MS 5000 /* bound on closing the socket at exit */
 
@@ -26,6 +25,7 @@ struct sender {
 	nng_aio *aio;
 	struct pd_buf buf;
 	uint64_t seq;    /* in flight, 0 when idle */
+	uint64_t sent_ms; /* when seq was sent */
 };
 
 struct ship {
@@ -40,11 +40,10 @@ struct ship {
 	int stopping;
 	struct sender senders[SHIP_MAX_INFLIGHT];
 	unsigned nsenders;
-	uint64_t retry_at_ms;  /* no sends before this (back-off after failures) */
 	uint64_t last_ack_ms;  /* the aggregator last answered (any reply) */
 	struct sender hb;      /* the heartbeat's own context */
 	pthread_mutex_t hb_mu;
-	unsigned backoff_ms;
+	struct backoff backoff; /* after failed sends */
 	int refused_logged, down_logged;
 };
 
@@ -69,15 +68,10 @@ static uint64_t ship_pick(struct ship *s)
 	return 0;
 }
 
-static void ship_backoff(struct ship *s, unsigned min_ms)
+static void ship_backoff(struct ship *s, const struct sender *d, unsigned min_ms)
 {
 	pthread_mutex_lock(&s->mu);
-	s->backoff_ms = s->backoff_ms ? s->backoff_ms * 2 : SHIP_RETRY_MIN_MS;
-	if (s->backoff_ms > SHIP_RETRY_MAX_MS)
-		s->backoff_ms = SHIP_RETRY_MAX_MS;
-	if (s->backoff_ms < min_ms)
-		s->backoff_ms = min_ms;
-	s->retry_at_ms = now_ms() + s->backoff_ms;
+	backoff_failed(&s->backoff, d->sent_ms, now_ms(), min_ms);
 	pthread_mutex_unlock(&s->mu);
 }
 
@@ -124,7 +118,7 @@ static void sender_outcome(struct sender *d, uint64_t seq, int rc, const struct 
 		STAT_INC(s->st, batches_acked);
 		spool_remove(s->spool, seq);
 		pthread_mutex_lock(&s->mu);
-		s->backoff_ms = 0;
+		backoff_reset(&s->backoff);
 		if (s->down_logged || s->refused_logged)
 			log_info("ship: the aggregator accepts batches again");
 		s->down_logged = s->refused_logged = 0;
@@ -145,7 +139,7 @@ static void sender_outcome(struct sender *d, uint64_t seq, int rc, const struct 
 			          "batches and trying again every %d s", tlen, text,
 			          SHIP_REFUSED_RETRY_MS / 1000);
 		s->refused_logged = 1;
-		ship_backoff(s, SHIP_REFUSED_RETRY_MS);
+		ship_backoff(s, d, SHIP_REFUSED_RETRY_MS);
 		return;
 	}
 	if (rc != PD_EBUSY && rc != PD_ESTORE && rc != PD_ESTALE) {
@@ -155,7 +149,7 @@ static void sender_outcome(struct sender *d, uint64_t seq, int rc, const struct 
 			          "sent when it answers", s->o.url, pd_strerror(rc));
 		s->down_logged = 1;
 	}
-	ship_backoff(s, 0);
+	ship_backoff(s, d, 0);
 }
 
 static void *sender_main(void *arg)
@@ -165,15 +159,17 @@ static void *sender_main(void *arg)
 	pthread_mutex_lock(&s->mu);
 	while (!s->stopping) {
 		uint64_t now = now_ms(), seq = 0;
-		if (now >= s->retry_at_ms)
+		if (now >= s->backoff.retry_at_ms)
 			seq = ship_pick(s);
 		if (!seq) {
-			uint64_t wait = s->retry_at_ms > now ? s->retry_at_ms - now : 1000;
+			uint64_t at = s->backoff.retry_at_ms;
+			uint64_t wait = at > now ? at - now : 1000;
 			struct timespec ts = pd_deadline(CLOCK_REALTIME, wait > 1000 ? 1000 : wait);
 			pthread_cond_timedwait(&s->cv, &s->mu, &ts);
 			continue;
 		}
 		d->seq = seq;
+		d->sent_ms = now;
 		pthread_mutex_unlock(&s->mu);
 		struct pd_batch_reply r;
 		nng_msg *reply = NULL;
