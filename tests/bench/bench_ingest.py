@@ -33,7 +33,16 @@ def main():
                     help="the aggregator's --value-cache (its default when not given)")
     ap.add_argument('--compression', default='snappy', choices=('snappy', 'none'),
                     help="the aggregator's --compression (and store_bench's)")
+    ap.add_argument('--group-obs', type=int, default=None,
+                    help="the aggregator's --group-obs (and store_bench's group)")
+    ap.add_argument('--group-batches', type=int, default=None,
+                    help="the aggregator's --group-batches")
+    ap.add_argument('--contexts', type=int, default=None,
+                    help="the aggregator's --contexts (batches received at once)")
     args = ap.parse_args()
+    knobs = [(k, getattr(args, k.replace('-', '_')))
+             for k in ('cache-size', 'value-cache', 'group-obs', 'group-batches', 'contexts')]
+    knobs = [(k, str(v)) for k, v in knobs if v is not None]
     build = os.path.join(ROOT, args.build)
     work = tempfile.mkdtemp(prefix='almanac-bench-', dir=os.path.join(ROOT, 'build'))
     try:
@@ -44,14 +53,14 @@ def main():
         sb = subprocess.run([os.path.join(build, 'bench', 'store_bench'),
                              os.path.join(work, 'sb'), '2000000', str(args.repeat),
                              '0', '0', '0', '1' if args.compression == 'snappy' else '-1'],
-                            check=True, capture_output=True, text=True).stdout
+                            check=True, capture_output=True, text=True,
+                            env=dict(os.environ, STORE_BENCH_GROUP=str(args.group_obs or 50000))
+                            ).stdout
         shutil.rmtree(os.path.join(work, 'sb'), ignore_errors=True)
 
         url = 'tls+tcp://localhost:%d' % free_port()
         db = os.path.join(work, 'db')
-        extra = (['--cache-size', args.cache_size] if args.cache_size else []) + \
-            (['--value-cache', args.value_cache] if args.value_cache else []) + \
-            ['--compression', args.compression]
+        extra = [a for k, v in knobs for a in ('--' + k, v)] + ['--compression', args.compression]
         agg, log, _ = start_aggregator(build, pki, db, url, extra)
         res = subprocess.run([os.path.join(build, 'bench', 'ingest_bench'), url,
                               os.path.join(pki, 'ca.crt'), pki, str(args.sensors),
@@ -69,8 +78,9 @@ def main():
         size = du_bytes(db)
         f = dict(kv.split('=') for kv in res.split())
         print('ingest: %s sensors x %s in flight, %s obs/batch, %d%% repeated tuples, '
-              'compression %s' % (args.sensors, args.inflight, args.batch,
-                                  int(args.repeat * 100), args.compression))
+              'compression %s%s' % (args.sensors, args.inflight, args.batch,
+                                    int(args.repeat * 100), args.compression,
+                                    ''.join(', %s %s' % kv for kv in knobs)))
         print('  %s observations (%s distinct tuples) in %s s: %s obs/s; '
               '%s obs/s while the last tenth of the tuples was made'
               % (f['obs'], f['distinct'], f['seconds'], f['obs_per_s'], f['tail_obs_per_s']))

@@ -3,7 +3,8 @@
  *
  *   store_bench DIR TUPLES REPEAT [WRITE_BUFFER_MIB BLOCK_KIB FILE_MIB SNAPPY [merge|floor]]
  *
- * Both runs write synced groups of 50,000 A-record tuples to a fresh
+ * Both runs write synced groups of 50,000 A-record observations
+ * (STORE_BENCH_GROUP sets another size) to a fresh
  * LevelDB (DIR/raw, DIR/merge): "raw" puts the records the store keeps
  * (each observation's tuple record, and a new tuple's index entries) with
  * fixed values and no reads: the floor for any LevelDB store with this
@@ -34,7 +35,7 @@
 #include "store.h"
 #include "valcache.h"
 
-#define GROUP 50000
+static unsigned long group = 50000;
 
 static double cpu_s(void)
 {
@@ -70,6 +71,9 @@ int main(int argc, char **argv)
 		        "FILE_MIB SNAPPY [merge|floor]]\n");
 		return 2;
 	}
+	const char *group_env = getenv("STORE_BENCH_GROUP");
+	if (group_env && strtoul(group_env, NULL, 10) > 0)
+		group = strtoul(group_env, NULL, 10);
 	const char *cache_mib = getenv("STORE_BENCH_CACHE_MIB");
 	if (cache_mib)
 		bench_opts.block_cache_bytes = strtoull(cache_mib, NULL, 10) << 20;
@@ -96,7 +100,7 @@ int main(int argc, char **argv)
 	double t0 = bench_now_s(), c0 = cpu_s();
 	while (made < tuples) {
 		store_batch_clear(b);
-		for (int k = 0; k < GROUP; k++, obs++) {
+		for (unsigned long k = 0; k < group; k++, obs++) {
 			uint64_t before = made;
 			o.name_len = bench_tuple(next_index(&made, tuples, repeat, &rng), name, rd);
 			store_batch_put(b, key, rec_key_tuple(key, &o), val, sizeof(val));
@@ -121,13 +125,13 @@ int main(int argc, char **argv)
 	keyfilter_build(&kf, st, 1u << 24, err, sizeof(err));
 	const char *vce = getenv("STORE_BENCH_VALCACHE");
 	struct valcache *vc = valcache_new(vce ? strtoull(vce, NULL, 10) : 1u << 20, 7);
-	struct merge *m = merge_new(st, GROUP, 16u << 20, kf, vc);
+	struct merge *m = merge_new(st, group, group * 64, kf, vc);
 	made = 0, rng = 88172645463325252ull, obs = 0;
 	t0 = bench_now_s(), c0 = cpu_s();
 	double in_commit = 0;
 	while (made < tuples) {
 		merge_begin(m);
-		for (int k = 0; k < GROUP; k++, obs++) {
+		for (unsigned long k = 0; k < group; k++, obs++) {
 			o.name_len = bench_tuple(next_index(&made, tuples, repeat, &rng), name, rd);
 			merge_obs(m, &o, 1);
 		}
