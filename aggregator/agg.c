@@ -106,7 +106,8 @@ static int agg_open(struct agg *a)
 		return rc;
 	}
 	struct writer_opts wo = { .group_batches = (unsigned)a->c->group_batches,
-		.group_obs = a->c->group_obs, .max_batch_bytes = a->c->max_batch_bytes,
+		.group_obs = a->c->group_obs, .group_wait_ms = (unsigned)a->c->group_wait_ms,
+		.max_batch_bytes = a->c->max_batch_bytes,
 		.cache_entries = a->c->value_cache,
 		.no_sync = a->c->no_sync };
 	if ((rc = writer_start(&a->writer, a->store, a->sites, &wo, &a->stats, err,

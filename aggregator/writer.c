@@ -15,6 +15,7 @@
 #include "pd_err.h"
 #include "pd_hash.h"
 #include "pd_log.h"
+#include "pd_time.h"
 #include "pd_proc.h"
 #include "pd_varint.h"
 #include "record.h"
@@ -29,6 +30,12 @@ struct wstream {
 	struct pd_identity owner;
 	struct seqset seqs;
 	int used;
+};
+
+/* What the group being written holds, against the group limits. */
+struct wroom {
+	unsigned batches;
+	size_t obs, bytes;
 };
 
 /* A stream touched by the group being written: its working copy. */
@@ -271,17 +278,73 @@ static void writer_count_merges(struct writer *w)
 	ASTAT_ADD(w->stats, merge_read_new, c.read_new);
 }
 
-static void writer_group(struct writer *w, struct wjob *jobs)
+/* Takes jobs off the queue while the group has room for them; a new
+ * group (empty room) always takes its first. NULL when none fits.
+ * Called with the lock held. */
+static struct wjob *writer_take(struct writer *w, struct wroom *r)
+{
+	struct wjob *first = w->head, *last = NULL;
+	unsigned n = 0;
+	for (struct wjob *j = first; j; j = j->next) {
+		if (r->batches > 0 && (r->batches >= w->o.group_batches ||
+		                       r->obs + j->batch->n_obs > w->o.group_obs ||
+		                       r->bytes + j->body_len > w->o.group_bytes))
+			break;
+		r->batches++;
+		r->obs += j->batch->n_obs;
+		r->bytes += j->body_len;
+		last = j;
+		n++;
+	}
+	if (!last)
+		return NULL;
+	w->head = last->next;
+	if (!w->head)
+		w->tail = NULL;
+	last->next = NULL;
+	w->queued -= n;
+	return first;
+}
+
+/* Applies a list of jobs; returns its last job, and a negative code in
+ * *rc when the group must fail. */
+static struct wjob *writer_apply_all(struct writer *w, struct wjob *jobs, int *rc)
+{
+	struct wjob *last = NULL;
+	for (struct wjob *j = jobs; j; j = j->next) {
+		j->applied = 0;
+		if (*rc == 0)
+			*rc = writer_apply(w, j);
+		last = j;
+	}
+	return last;
+}
+
+static void writer_group(struct writer *w, struct wjob *jobs, struct wroom *room)
 {
 	char err[256] = "";
 	int rc = 0;
 	size_t applied = 0, obs = 0;
 	merge_begin(w->merge);
 	w->ntouched = 0;
-	for (struct wjob *j = jobs; j && rc == 0; j = j->next) {
-		j->applied = 0;
-		rc = writer_apply(w, j);
+	struct wjob *last = writer_apply_all(w, jobs, &rc);
+	/* Batches that came in meanwhile, or within group_wait_ms, share
+	 * the write while it has room. */
+	struct timespec until = pd_deadline(CLOCK_MONOTONIC, w->o.group_wait_ms);
+	pthread_mutex_lock(&w->mu);
+	while (rc == 0 && !w->failing) {
+		while (!w->head && !w->stopping &&
+		       pthread_cond_timedwait(&w->cv, &w->mu, &until) == 0)
+			;
+		struct wjob *more = w->head ? writer_take(w, room) : NULL;
+		if (!more)
+			break;
+		pthread_mutex_unlock(&w->mu);
+		last->next = more;
+		last = writer_apply_all(w, more, &rc);
+		pthread_mutex_lock(&w->mu);
 	}
+	pthread_mutex_unlock(&w->mu);
 	if (rc == 0)
 		rc = writer_commit(w, err, sizeof(err));
 	writer_count_merges(w);
@@ -328,28 +391,6 @@ static void writer_group(struct writer *w, struct wjob *jobs)
 	}
 }
 
-/* Takes the next group off the queue (at least one job). */
-static struct wjob *writer_take(struct writer *w)
-{
-	struct wjob *first = w->head, *last = first;
-	unsigned n = 1;
-	size_t obs = first->batch->n_obs, bytes = first->body_len;
-	while (last->next && n < w->o.group_batches &&
-	       obs + last->next->batch->n_obs <= w->o.group_obs &&
-	       bytes + last->next->body_len <= w->o.group_bytes) {
-		last = last->next;
-		n++;
-		obs += last->batch->n_obs;
-		bytes += last->body_len;
-	}
-	w->head = last->next;
-	if (!w->head)
-		w->tail = NULL;
-	last->next = NULL;
-	w->queued -= n;
-	return first;
-}
-
 static void *writer_main(void *arg)
 {
 	struct writer *w = arg;
@@ -360,9 +401,10 @@ static void *writer_main(void *arg)
 			pthread_cond_wait(&w->cv, &w->mu);
 		if (!w->head)
 			break;
-		struct wjob *jobs = writer_take(w);
+		struct wroom room = { 0 };
+		struct wjob *jobs = writer_take(w, &room);
 		pthread_mutex_unlock(&w->mu);
-		writer_group(w, jobs);
+		writer_group(w, jobs, &room);
 		if (w->kf && keyfilter_full(w->kf)) {
 			char err[256];
 			log_info("writer: growing the key filter past %llu keys",
@@ -442,15 +484,24 @@ int writer_start(struct writer **out, struct store *st, struct sites *sites,
 		w->o.group_batches = 64;
 	if (!w->o.group_obs)
 		w->o.group_obs = 200000;
-	if (!w->o.group_bytes)
-		w->o.group_bytes = 16u << 20;
+	if (!w->o.group_bytes) {
+		/* Room for the observations of a full group, at 64 encoded
+		 * bytes each (the wire's typical size is 30 to 60). */
+		w->o.group_bytes = w->o.group_obs * 64;
+		if (w->o.group_bytes < (16u << 20))
+			w->o.group_bytes = 16u << 20;
+	}
 	if (w->o.max_batch_bytes < w->o.group_bytes)
 		w->o.max_batch_bytes = w->o.group_bytes;
 	w->store = st;
 	w->sites = sites;
 	w->stats = stats;
 	pthread_mutex_init(&w->mu, NULL);
-	pthread_cond_init(&w->cv, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* group_wait_ms */
+	pthread_cond_init(&w->cv, &ca);
+	pthread_condattr_destroy(&ca);
 	pd_buf_init(&w->val, 2 + 2 * PD_IDENTITY_MAX + SEQSET_ENC_MAX);
 	char kerr[256];
 	if (keyfilter_build(&w->kf, st, 1u << 24, kerr, sizeof(kerr)) < 0)

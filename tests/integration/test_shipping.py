@@ -394,6 +394,39 @@ def test_aggregator_down_then_up(pki, capture, tmp_path):
     assert_same(a.exported(), load_jsonl(truth), 'the store')
 
 
+def test_batches_share_synced_writes_up_to_the_group_limits(pki, capture, tmp_path):
+    """A spooled backlog arrives 16 batches at a time. With --group-wait a
+    synced write waits for the batches in flight and carries several,
+    never more than --group-batches of them or --group-obs observations;
+    with --group-batches 1 each batch has its own write. The store is exact
+    whatever the grouping."""
+    cap, truth = capture
+    wait = ['--group-wait', '1000']
+    for case, extra in (('wait', wait), ('batches4', wait + ['--group-batches', '4']),
+                        ('obs1000', wait + ['--group-obs', '1000']),
+                        ('batches1', wait + ['--group-batches', '1'])):
+        a = Aggregator(pki, tmp_path / ('db-' + case), *extra)
+        s, _ = sensor_until_draining(pki, a.url, cap, tmp_path / ('state-' + case),
+                                     '--batch-size', '100', '--inflight', '16')
+        a.start()
+        try:
+            assert s.wait(timeout=300) == 0
+            ac = a.counters()
+        finally:
+            a.stop()
+        applied, commits = ac['batches_applied'], ac['store_commits']
+        assert applied >= 30 and ac['store_commit_batches'] == applied, ac
+        if case == 'wait':  # 16 in flight: every write but the last is full
+            assert commits <= -(-applied // 16) + 1, ac
+        if case == 'batches4':
+            assert -(-applied // 4) <= commits <= -(-applied // 4) + 1, ac
+        if case == 'obs1000':
+            assert ac['observations_applied'] / 1000 <= commits < applied / 4, ac
+        if case == 'batches1':
+            assert commits == applied, ac
+        assert_same(a.exported(), load_jsonl(truth), 'the store (%s)' % case)
+
+
 def test_tiny_spool_drops_are_counted_exactly(pki, capture, tmp_path):
     cap, _ = capture
     a = Aggregator(pki, tmp_path / 'db')
