@@ -79,7 +79,7 @@ const struct pd_cfg_opt agg_opts[] = {
 	  "observations merged per synced write at most" },
 	{ "group-wait", 0, "store", PD_CFG_UINT, OFF(group_wait_ms), 0, 10000, "0", "MS",
 	  "how long a synced write waits for more batches to share it (0: it takes those "
-	  "that arrived while it merged; more: fewer syncs when batches trickle in)" },
+	  "queued when it began; more: fewer syncs when batches trickle in)" },
 	{ "no-sync", 0, "store", PD_CFG_BOOL, OFF(no_sync), 0, 0, "no", NULL,
 	  "do not sync writes (benchmarks only: loses acked data on power loss)" },
 	{ "export", 0, NULL, PD_CFG_STR, OFF(export_path), 0, 0, NULL, "FILE",

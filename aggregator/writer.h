@@ -2,9 +2,9 @@
  * writer: the aggregator's single writer (DESIGN.md "Store").
  *
  * Verified, decoded batches (jobs) queue here. One thread takes several at
- * a time (those queued, then those that arrive while it merges them or
- * within group_wait_ms, up to the group limits) and merges them into
- * LevelDB in one synced write: each tuple's
+ * a time (those queued, and with group_wait_ms those that arrive while it
+ * merges them or within that time, up to the group limits) and merges
+ * them into LevelDB in one synced write: each tuple's
  * value is read, merged with the observation rule (per site too) and
  * written back, and in the same write each stream's applied sequence
  * numbers are recorded, so a batch is applied exactly once. A batch whose
@@ -48,7 +48,7 @@ struct writer_opts {
 	size_t group_bytes;      /* encoded batch bytes per write at most;
 	                          * 0: 64 per group_obs, 16 MiB at least */
 	unsigned group_wait_ms;  /* how long a write waits for more batches; 0: it
-	                          * takes only those that came in while it merged */
+	                          * takes only those queued when it began */
 	size_t max_batch_bytes;  /* the largest batch ingest accepts */
 	size_t cache_entries;    /* values kept for repeated tuples; 0: 1048576 */
 	int no_sync;             /* tests and benchmarks only */
