@@ -320,22 +320,18 @@ static struct wjob *writer_apply_all(struct writer *w, struct wjob *jobs, int *r
 	return last;
 }
 
-static void writer_group(struct writer *w, struct wjob *jobs, struct wroom *room)
+/*
+ * With group_wait_ms: the batches that come in while the group merges, or
+ * within that time, join it (appended after last) while it has room.
+ * Without, a write takes only what was queued when it began: taking late
+ * arrivals too lengthened the slowest acks (p99 3.8 s to 5.1 s in
+ * tests/bench/bench_ingest.py) for no gain in rate.
+ */
+static void writer_wait_more(struct writer *w, struct wjob *last, struct wroom *room, int *rc)
 {
-	char err[256] = "";
-	int rc = 0;
-	size_t applied = 0, obs = 0;
-	merge_begin(w->merge);
-	w->ntouched = 0;
-	struct wjob *last = writer_apply_all(w, jobs, &rc);
-	/* With group_wait_ms, batches that come in meanwhile or within that
-	 * time share the write while it has room. (Without, a write takes
-	 * only what was queued when it began: taking the batches that came
-	 * in while it merged too lengthened the slowest acks, p99 3.8 s to
-	 * 5.1 s, in tests/bench/bench_ingest.py.) */
 	struct timespec until = pd_deadline(CLOCK_MONOTONIC, w->o.group_wait_ms);
 	pthread_mutex_lock(&w->mu);
-	while (rc == 0 && !w->failing && w->o.group_wait_ms) {
+	while (*rc == 0) {
 		while (!w->head && !w->stopping &&
 		       pthread_cond_timedwait(&w->cv, &w->mu, &until) == 0)
 			;
@@ -344,10 +340,22 @@ static void writer_group(struct writer *w, struct wjob *jobs, struct wroom *room
 			break;
 		pthread_mutex_unlock(&w->mu);
 		last->next = more;
-		last = writer_apply_all(w, more, &rc);
+		last = writer_apply_all(w, more, rc);
 		pthread_mutex_lock(&w->mu);
 	}
 	pthread_mutex_unlock(&w->mu);
+}
+
+static void writer_group(struct writer *w, struct wjob *jobs, struct wroom *room)
+{
+	char err[256] = "";
+	int rc = 0;
+	size_t applied = 0, obs = 0;
+	merge_begin(w->merge);
+	w->ntouched = 0;
+	struct wjob *last = writer_apply_all(w, jobs, &rc);
+	if (w->o.group_wait_ms && rc == 0 && !w->failing)
+		writer_wait_more(w, last, room, &rc);
 	if (rc == 0)
 		rc = writer_commit(w, err, sizeof(err));
 	writer_count_merges(w);

@@ -54,8 +54,8 @@ def main():
                              os.path.join(work, 'sb'), '2000000', str(args.repeat),
                              '0', '0', '0', '1' if args.compression == 'snappy' else '-1'],
                             check=True, capture_output=True, text=True,
-                            env=dict(os.environ, STORE_BENCH_GROUP=str(args.group_obs or 50000))
-                            ).stdout
+                            env=dict(os.environ, **({'STORE_BENCH_GROUP': str(args.group_obs)}
+                                                    if args.group_obs else {}))).stdout
         shutil.rmtree(os.path.join(work, 'sb'), ignore_errors=True)
 
         url = 'tls+tcp://localhost:%d' % free_port()

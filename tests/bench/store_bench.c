@@ -72,8 +72,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	const char *group_env = getenv("STORE_BENCH_GROUP");
-	if (group_env && strtoul(group_env, NULL, 10) > 0)
-		group = strtoul(group_env, NULL, 10);
+	if (group_env && atol(group_env) > 0)
+		group = (unsigned long)atol(group_env);
 	const char *cache_mib = getenv("STORE_BENCH_CACHE_MIB");
 	if (cache_mib)
 		bench_opts.block_cache_bytes = strtoull(cache_mib, NULL, 10) << 20;
