@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pd_bigmem.h"
 #include "pd_err.h"
 #include "pd_hash.h"
 #include "record.h"
@@ -38,6 +39,11 @@ void keyfilter_add(struct keyfilter *f, const uint8_t *key, size_t len)
 	for (int i = 0; i < KF_PROBES; i++, a += b)
 		blk[(a >> 6) & 7] |= 1ull << (a & 63);
 	f->keys++;
+}
+
+void keyfilter_prefetch(const struct keyfilter *f, const uint8_t *key, size_t len)
+{
+	__builtin_prefetch(kf_block(f, pd_hash(key, len, KF_SEED)));
 }
 
 int keyfilter_maybe(const struct keyfilter *f, const uint8_t *key, size_t len)
@@ -97,12 +103,10 @@ static int kf_size(struct keyfilter *f, uint64_t capacity)
 	uint64_t nbits = 1u << 16;
 	while (nbits < capacity * KF_BITS_PER_KEY)
 		nbits <<= 1;
-	uint64_t *bits = aligned_alloc(64, nbits / 8);
-	if (bits)
-		memset(bits, 0, nbits / 8);
+	uint64_t *bits = pd_bigmem_alloc(nbits / 8);
 	if (!bits)
 		return -12;
-	free(f->bits);
+	pd_bigmem_free(f->bits, f->nbits / 8);
 	f->bits = bits;
 	f->nbits = nbits;
 	f->capacity = nbits / KF_BITS_PER_KEY;
@@ -141,6 +145,6 @@ void keyfilter_free(struct keyfilter *f)
 {
 	if (!f)
 		return;
-	free(f->bits);
+	pd_bigmem_free(f->bits, f->nbits / 8);
 	free(f);
 }

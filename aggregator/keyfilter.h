@@ -25,6 +25,8 @@ void keyfilter_free(struct keyfilter *f);
 /* Rebuilds from the store (after the store was reopened). */
 int keyfilter_rebuild(struct keyfilter *f, struct store *st, char *err, size_t errlen);
 
+/* Starts loading key's block, for a lookup soon after. */
+void keyfilter_prefetch(const struct keyfilter *f, const uint8_t *key, size_t len);
 /* 0 when key is certainly not in the store, 1 when it may be. */
 int keyfilter_maybe(const struct keyfilter *f, const uint8_t *key, size_t len);
 void keyfilter_add(struct keyfilter *f, const uint8_t *key, size_t len);

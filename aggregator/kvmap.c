@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pd_bigmem.h"
 #include "pd_err.h"
 #include "pd_hash.h"
 
@@ -34,15 +35,15 @@ struct kvmap *kvmap_new(size_t max_entries, size_t arena_bytes, uint64_t seed)
 	size_t n = 64;
 	while (n < max_entries * 2)
 		n <<= 1;
-	m->slots = calloc(n, sizeof(uint64_t));
-	m->arena = malloc(arena_bytes);
+	m->mask = n - 1;
+	m->max_entries = max_entries;
+	m->arena_bytes = arena_bytes;
+	m->slots = pd_bigmem_alloc(n * sizeof(uint64_t));
+	m->arena = pd_bigmem_alloc(arena_bytes);
 	if (!m->slots || !m->arena || arena_bytes / 8 >= UINT32_MAX) {
 		kvmap_free(m);
 		return NULL;
 	}
-	m->mask = n - 1;
-	m->max_entries = max_entries;
-	m->arena_bytes = arena_bytes;
 	m->seed = seed;
 	return m;
 }
@@ -51,8 +52,8 @@ void kvmap_free(struct kvmap *m)
 {
 	if (!m)
 		return;
-	free(m->slots);
-	free(m->arena);
+	pd_bigmem_free(m->slots, (m->mask + 1) * sizeof(uint64_t));
+	pd_bigmem_free(m->arena, m->arena_bytes);
 	free(m);
 }
 
@@ -88,6 +89,11 @@ static size_t kv_find(const struct kvmap *m, const uint8_t *k, size_t kl, uint64
 		if (e->klen == kl && pd_mem_equal(e->data, k, kl))
 			return i;
 	}
+}
+
+void kvmap_prefetch(const struct kvmap *m, const uint8_t *k, size_t kl)
+{
+	__builtin_prefetch(&m->slots[(size_t)pd_hash(k, kl, m->seed) & m->mask]);
 }
 
 int kvmap_get(struct kvmap *m, const uint8_t *k, size_t kl, const uint8_t **v, size_t *vl)

@@ -17,6 +17,8 @@ void kvmap_free(struct kvmap *m);
 void kvmap_reset(struct kvmap *m);
 size_t kvmap_count(const struct kvmap *m);
 
+/* Starts loading k's slot, for a get or put soon after. */
+void kvmap_prefetch(const struct kvmap *m, const uint8_t *k, size_t kl);
 /* 1 with *v, *vl set (valid until the next put or reset), or 0. */
 int kvmap_get(struct kvmap *m, const uint8_t *k, size_t kl, const uint8_t **v, size_t *vl);
 /* Inserts or replaces; 0 or PD_ELIMIT. */

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pd_bigmem.h"
 #include "pd_hash.h"
 
 #define VC_WAYS 8
@@ -12,19 +13,19 @@ struct vc_ent {
 	uint8_t data[];
 };
 
-/* A set's hashes share one cache line; entries and ages live apart. */
+/*
+ * One set is two cache lines, side by side in one huge-page table: a
+ * lookup reads the tags, then touches only the entry whose tag matches.
+ * The tag is the hash's high half (the set comes from its low bits).
+ */
 struct vc_set {
-	uint64_t hash[VC_WAYS];
-};
-
-struct vc_way {
-	struct vc_ent *e;
-	uint32_t age; /* put/get stamp: the smallest is evicted */
+	uint32_t tag[VC_WAYS];
+	uint32_t age[VC_WAYS]; /* put/get stamp: the smallest is evicted */
+	struct vc_ent *e[VC_WAYS];
 };
 
 struct valcache {
 	struct vc_set *sets;
-	struct vc_way *ways;
 	size_t nsets;
 	uint64_t seed;
 	uint32_t clock;
@@ -39,24 +40,22 @@ struct valcache *valcache_new(size_t max_entries, uint64_t seed)
 	c->nsets = 1;
 	while (c->nsets * VC_WAYS < max_entries)
 		c->nsets <<= 1;
-	c->ways = calloc(c->nsets * VC_WAYS, sizeof(*c->ways));
-	c->sets = aligned_alloc(64, c->nsets * sizeof(*c->sets));
-	if (!c->ways || !c->sets) {
-		free(c->ways);
-		free(c->sets);
+	c->sets = pd_bigmem_alloc(c->nsets * sizeof(*c->sets));
+	if (!c->sets) {
 		free(c);
 		return NULL;
 	}
-	memset(c->sets, 0, c->nsets * sizeof(*c->sets));
 	c->seed = seed;
 	return c;
 }
 
 void valcache_clear(struct valcache *c)
 {
-	for (size_t i = 0; i < c->nsets * VC_WAYS; i++) {
-		free(c->ways[i].e);
-		c->ways[i].e = NULL;
+	for (size_t i = 0; i < c->nsets; i++) {
+		for (int w = 0; w < VC_WAYS; w++) {
+			free(c->sets[i].e[w]);
+			c->sets[i].e[w] = NULL;
+		}
 	}
 	c->st.entries = c->st.bytes = 0;
 }
@@ -66,89 +65,92 @@ void valcache_free(struct valcache *c)
 	if (!c)
 		return;
 	valcache_clear(c);
-	free(c->ways);
-	free(c->sets);
+	pd_bigmem_free(c->sets, c->nsets * sizeof(*c->sets));
 	free(c);
 }
 
-static size_t vc_set_index(const struct valcache *c, uint64_t h)
+static struct vc_set *vc_set_of(const struct valcache *c, uint64_t h)
 {
-	return (size_t)h & (c->nsets - 1);
+	return &c->sets[(size_t)h & (c->nsets - 1)];
 }
 
-static struct vc_way *vc_find(struct valcache *c, uint64_t h, const uint8_t *k, size_t kl)
+/* The way of set s holding key k, or -1. */
+static int vc_find(const struct vc_set *s, uint64_t h, const uint8_t *k, size_t kl)
 {
-	size_t si = vc_set_index(c, h);
-	const uint64_t *hs = c->sets[si].hash;
+	uint32_t tag = (uint32_t)(h >> 32);
 	for (int i = 0; i < VC_WAYS; i++) {
-		if (hs[i] != h)
-			continue;
-		struct vc_way *w = &c->ways[si * VC_WAYS + (size_t)i];
-		if (w->e && w->e->klen == kl && pd_mem_equal(w->e->data, k, kl))
-			return w;
+		const struct vc_ent *e = s->e[i];
+		if (s->tag[i] == tag && e && e->klen == kl && pd_mem_equal(e->data, k, kl))
+			return i;
 	}
-	return NULL;
+	return -1;
 }
 
 int valcache_get(struct valcache *c, const uint8_t *k, size_t kl, const uint8_t **v,
                  size_t *vl)
 {
 	uint64_t h = pd_hash(k, kl, c->seed);
-	struct vc_way *w = vc_find(c, h, k, kl);
-	if (!w) {
+	struct vc_set *s = vc_set_of(c, h);
+	int i = vc_find(s, h, k, kl);
+	if (i < 0) {
 		c->st.misses++;
 		return 0;
 	}
 	c->st.hits++;
-	w->age = ++c->clock;
-	*v = w->e->data + w->e->klen;
-	*vl = w->e->vlen;
+	s->age[i] = ++c->clock;
+	*v = s->e[i]->data + s->e[i]->klen;
+	*vl = s->e[i]->vlen;
 	return 1;
+}
+
+void valcache_prefetch(const struct valcache *c, const uint8_t *k, size_t kl)
+{
+	const struct vc_set *s = vc_set_of(c, pd_hash(k, kl, c->seed));
+	__builtin_prefetch(s);
+	__builtin_prefetch((const uint8_t *)s + 64);
+}
+
+static void vc_drop(struct valcache *c, struct vc_set *s, int i)
+{
+	c->st.entries--;
+	c->st.bytes -= sizeof(*s->e[i]) + s->e[i]->klen + s->e[i]->vcap;
+	free(s->e[i]);
+	s->e[i] = NULL;
 }
 
 void valcache_put(struct valcache *c, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
 {
 	uint64_t h = pd_hash(k, kl, c->seed);
-	struct vc_way *w = vc_find(c, h, k, kl);
-	if (w && w->e->vcap >= vl) {
-		memcpy(w->e->data + kl, v, vl);
-		w->e->vlen = (uint32_t)vl;
-		w->age = ++c->clock;
+	struct vc_set *s = vc_set_of(c, h);
+	int i = vc_find(s, h, k, kl);
+	if (i >= 0 && s->e[i]->vcap >= vl) {
+		memcpy(s->e[i]->data + kl, v, vl);
+		s->e[i]->vlen = (uint32_t)vl;
+		s->age[i] = ++c->clock;
 		return;
 	}
-	size_t si = vc_set_index(c, h);
-	if (!w) { /* the oldest way of the set makes room */
-		struct vc_way *set = &c->ways[si * VC_WAYS];
-		w = &set[0];
-		for (int i = 1; i < VC_WAYS; i++)
-			if (!set[i].e || (w->e && (int32_t)(set[i].age - w->age) < 0))
-				w = &set[i];
+	if (i < 0) { /* the oldest way of the set makes room */
+		i = 0;
+		for (int j = 1; j < VC_WAYS; j++)
+			if (!s->e[j] || (s->e[i] && (int32_t)(s->age[j] - s->age[i]) < 0))
+				i = j;
 	}
 	size_t vcap = vl + 16;
 	struct vc_ent *e = malloc(sizeof(*e) + kl + vcap);
-	if (!e) {
-		/* A cache may miss an entry, never hold a stale one. */
-		if (w->e && w->e->klen == kl && pd_mem_equal(w->e->data, k, kl)) {
-			c->st.entries--;
-			c->st.bytes -= sizeof(*w->e) + w->e->klen + w->e->vcap;
-			free(w->e);
-			w->e = NULL;
-		}
+	if (s->e[i])
+		vc_drop(c, s, i);
+	/* Without memory the cache misses the entry; it never holds a stale
+	 * one (the old value of k was dropped above). */
+	if (!e)
 		return;
-	}
-	if (w->e) {
-		c->st.entries--;
-		c->st.bytes -= sizeof(*w->e) + w->e->klen + w->e->vcap;
-		free(w->e);
-	}
 	e->klen = (uint32_t)kl;
 	e->vlen = (uint32_t)vl;
 	e->vcap = (uint32_t)vcap;
 	memcpy(e->data, k, kl);
 	memcpy(e->data + kl, v, vl);
-	w->e = e;
-	c->sets[si].hash[w - &c->ways[si * VC_WAYS]] = h;
-	w->age = ++c->clock;
+	s->e[i] = e;
+	s->tag[i] = (uint32_t)(h >> 32);
+	s->age[i] = ++c->clock;
 	c->st.entries++;
 	c->st.bytes += sizeof(*e) + kl + vcap;
 }

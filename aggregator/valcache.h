@@ -23,6 +23,8 @@ void valcache_clear(struct valcache *c);
 /* 1 with the cached value (valid until the next put or clear), or 0. */
 int valcache_get(struct valcache *c, const uint8_t *k, size_t kl, const uint8_t **v,
                  size_t *vl);
+/* Starts loading k's set, for a get or put soon after. */
+void valcache_prefetch(const struct valcache *c, const uint8_t *k, size_t kl);
 void valcache_put(struct valcache *c, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl);
 
 struct valcache_stats {

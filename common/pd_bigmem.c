@@ -1,0 +1,23 @@
+#include "pd_bigmem.h"
+
+#include <sys/mman.h>
+
+void *pd_bigmem_alloc(size_t n)
+{
+	if (n == 0)
+		n = 1;
+	void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+#ifdef MADV_HUGEPAGE
+	/* Only advice: without huge pages the table works the same. */
+	(void)madvise(p, n, MADV_HUGEPAGE);
+#endif
+	return p;
+}
+
+void pd_bigmem_free(void *p, size_t n)
+{
+	if (p)
+		munmap(p, n ? n : 1);
+}
