@@ -135,6 +135,23 @@ int merge_obs(struct merge *m, const struct pd_obs *o, uint32_t site)
 	return kvmap_put(m->pending, m->key, kl, m->merged, (size_t)n);
 }
 
+/* After a successful write: the group's values into the cache, each
+ * cache set loaded AHEAD entries before its put (as in merge_ahead). */
+static void merge_cache_group(struct merge *m)
+{
+	size_t cur = 0, ahead = 0, kl, vl;
+	const uint8_t *k, *v;
+	for (int i = 0; i < AHEAD && kvmap_next(m->pending, &ahead, &k, &kl, &v, &vl); i++)
+		valcache_prefetch(m->vc, k, kl);
+	while (kvmap_next(m->pending, &cur, &k, &kl, &v, &vl)) {
+		const uint8_t *ak, *av;
+		size_t akl, avl;
+		if (kvmap_next(m->pending, &ahead, &ak, &akl, &av, &avl))
+			valcache_prefetch(m->vc, ak, akl);
+		valcache_put(m->vc, k, kl, v, vl);
+	}
+}
+
 int merge_commit(struct merge *m, int sync, char *err, size_t errlen)
 {
 	size_t cur = 0, kl, vl;
@@ -142,19 +159,8 @@ int merge_commit(struct merge *m, int sync, char *err, size_t errlen)
 	while (kvmap_next(m->pending, &cur, &k, &kl, &v, &vl))
 		store_batch_put(m->batch, k, kl, v, vl);
 	int rc = store_write(m->store, m->batch, sync, err, errlen);
-	if (rc == 0 && m->vc) {
-		/* The cache's sets are loaded a few entries ahead, as in merge_ahead. */
-		size_t ahead = 0;
-		for (int i = 0; i < AHEAD && kvmap_next(m->pending, &ahead, &k, &kl, &v, &vl); i++)
-			valcache_prefetch(m->vc, k, kl);
-		for (cur = 0; kvmap_next(m->pending, &cur, &k, &kl, &v, &vl);) {
-			const uint8_t *ak, *av;
-			size_t akl, avl;
-			if (kvmap_next(m->pending, &ahead, &ak, &akl, &av, &avl))
-				valcache_prefetch(m->vc, ak, akl);
-			valcache_put(m->vc, k, kl, v, vl);
-		}
-	}
+	if (rc == 0 && m->vc)
+		merge_cache_group(m);
 	return rc;
 }
 
