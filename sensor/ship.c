@@ -38,6 +38,7 @@ struct ship {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int stopping;
+	int halted; /* 1: the socket is closed; -1: left to NNG (ship_halt) */
 	struct sender senders[SHIP_MAX_INFLIGHT];
 	unsigned nsenders;
 	uint64_t last_ack_ms;  /* the aggregator last answered (any reply) */
@@ -287,22 +288,30 @@ int ship_drain(struct ship *s, uint64_t timeout_ms, volatile int *stop_flag)
 	}
 }
 
-void ship_stop(struct ship *s)
+int ship_halt(struct ship *s)
 {
-	if (!s)
-		return;
+	if (s->halted)
+		return s->halted > 0 ? 0 : -1;
 	pthread_mutex_lock(&s->mu);
 	s->stopping = 1;
 	pthread_cond_broadcast(&s->cv);
 	pthread_mutex_unlock(&s->mu);
 	/* Closing the socket ends every exchange in flight at once (and any
-	 * a sender starts after this); the batches stay spooled. */
+	 * started after this); the batches stay spooled. */
+	s->halted = 1;
 	if (s->sock.id > 0 && pd_nng_close_bounded(s->sock, SHIP_CLOSE_MS) < 0) {
 		log_warnx("ship: the connection did not close within %u s (an NNG 1.5.2 "
 		          "bug); leaving it, the batches stay spooled", SHIP_CLOSE_MS / 1000);
 		pd_nng_abandon(s);
-		return; /* the process is about to exit; NNG may still use s */
+		s->halted = -1; /* the process is about to exit; NNG may still use s */
 	}
+	return s->halted > 0 ? 0 : -1;
+}
+
+void ship_stop(struct ship *s)
+{
+	if (!s || ship_halt(s) < 0)
+		return;
 	for (unsigned i = 0; i < s->nsenders; i++)
 		pthread_join(s->senders[i].thread, NULL);
 	for (unsigned i = 0; i < SHIP_MAX_INFLIGHT; i++) {

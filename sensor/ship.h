@@ -44,7 +44,12 @@ uint64_t ship_idle_ms(struct ship *s);
  * and waits for its answer: 0 or a negative code. */
 int ship_heartbeat(struct ship *s, const uint8_t *msg, size_t len);
 
-/* Stops the senders (batches in flight stay spooled) and closes. */
+/* Ends every exchange in flight, the heartbeat's too, and refuses new
+ * ones (the batches stay spooled); s stays valid for ship_stop. 0, or -1
+ * when NNG did not close the connection in time: then threads may still
+ * be inside ship_heartbeat and s must be left alone (ship_stop does). */
+int ship_halt(struct ship *s);
+/* ship_halt, then waits for the senders and frees s. */
 void ship_stop(struct ship *s);
 
 #endif
