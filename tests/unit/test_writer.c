@@ -1,0 +1,195 @@
+/* Unit tests for the writer with a real store: many small groups in a
+ * row over the same tuples, with a value cache far too small to hold a
+ * group, so that most merges read the value the group before wrote;
+ * duplicates split across consecutive groups; and writer_stop answering
+ * and writing everything queued. Each store lives in its own mkdtemp
+ * directory. */
+#define _XOPEN_SOURCE 700 /* nftw */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <ftw.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "astats.h"
+#include "pd_buf.h"
+#include "pd_err.h"
+#include "record.h"
+#include "sites.h"
+#include "store.h"
+#include "writer.h"
+
+#define TUPLES 500
+#define BATCHES 120
+
+struct fx {
+	char dir[64];
+	struct store *st;
+	struct sites *sites;
+	struct agg_stats stats;
+	struct writer *w;
+	pthread_mutex_t mu;
+	unsigned answered;
+	char err[512];
+	uint8_t stream[PD_BATCH_STREAM_ID_LEN];
+	uint8_t names[TUPLES][16];
+	uint8_t rdata[TUPLES][4];
+	struct pd_obs obs[BATCHES][TUPLES];
+	struct pd_batch batch[BATCHES];
+	struct wjob job[BATCHES];
+};
+
+static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb, (void)flag, (void)ftw;
+	return remove(p);
+}
+
+static void job_done(struct wjob *j)
+{
+	struct fx *f = j->ctx;
+	pthread_mutex_lock(&f->mu);
+	f->answered++;
+	pthread_mutex_unlock(&f->mu);
+}
+
+/* Batch b (sequence number seq) observes every tuple once, at time
+ * 1000 + b. */
+static void make_batch(struct fx *f, unsigned b, uint64_t seq)
+{
+	for (unsigned t = 0; t < TUPLES; t++)
+		f->obs[b][t] = (struct pd_obs){ .name = f->names[t], .name_len = 10, .type = 1,
+		                                .rdata = f->rdata[t], .rdlen = 4, .count = 1,
+		                                .first_s = 1000 + b, .last_s = 1000 + b };
+	f->batch[b] = (struct pd_batch){ .stream_id = f->stream, .seq = seq, .kind = PD_BATCH_DATA,
+	                                 .obs = f->obs[b], .n_obs = TUPLES, .obs_cap = TUPLES };
+	f->job[b] = (struct wjob){ .batch = &f->batch[b], .body_len = TUPLES * 30,
+	                           .done = job_done, .ctx = f };
+	strcpy(f->job[b].id.sensor_id, "s1");
+	strcpy(f->job[b].id.site, "site1");
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	snprintf(f->dir, sizeof(f->dir), "/tmp/test_writer.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	struct store_opts o = { .block_cache_bytes = 1u << 20, .write_buffer_bytes = 1u << 20,
+	                        .create = 1 };
+	if (store_open(&f->st, f->dir, &o, f->err, sizeof(f->err)) != 0)
+		fail_msg("store_open: %s", f->err);
+	if (sites_load(&f->sites, f->st, f->err, sizeof(f->err)) != 0)
+		fail_msg("sites_load: %s", f->err);
+	pthread_mutex_init(&f->mu, NULL);
+	memset(f->stream, 7, sizeof(f->stream));
+	for (unsigned t = 0; t < TUPLES; t++) {
+		/* "\x08tNNNNNNN\0": one label, 10 bytes in wire form */
+		f->names[t][0] = 8;
+		snprintf((char *)f->names[t] + 1, 15, "t%07u", t);
+		f->names[t][9] = 0;
+		memcpy(f->rdata[t], (uint8_t[]){ 10, 0, (uint8_t)(t >> 8), (uint8_t)t }, 4);
+	}
+	/* One batch per group; a cache of 64 values for 500 tuples; synced
+	 * writes. */
+	struct writer_opts wo = { .group_batches = 1, .cache_entries = 64 };
+	if (writer_start(&f->w, f->st, f->sites, &wo, &f->stats, f->err, sizeof(f->err)) != 0)
+		fail_msg("writer_start: %s", f->err);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	writer_stop(f->w);
+	sites_free(f->sites);
+	store_close(f->st);
+	pthread_mutex_destroy(&f->mu);
+	nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	free(f);
+	return 0;
+}
+
+/* Stops the writer (it writes what is queued first) and checks that every
+ * tuple was counted `count` times, first seen at 1000 and last at
+ * 1000 + last_b. */
+static void stop_and_check(struct fx *f, unsigned jobs, uint64_t count, unsigned last_b)
+{
+	writer_stop(f->w);
+	f->w = NULL;
+	assert_int_equal(f->answered, jobs);
+	struct pd_buf v;
+	pd_buf_init(&v, 256);
+	uint8_t key[64];
+	struct rec_site site[4];
+	for (unsigned t = 0; t < TUPLES; t++) {
+		size_t kl = rec_key_tuple(key, &f->obs[0][t]);
+		assert_int_equal(store_get(f->st, NULL, key, kl, &v), 1);
+		struct rec_val rv;
+		assert_int_equal(rec_val_decode(v.data, v.len, &rv, site, 4), 0);
+		if (rv.count != count)
+			fail_msg("tuple %u: count %llu, want %llu", t, (unsigned long long)rv.count,
+			         (unsigned long long)count);
+		assert_int_equal(rv.first_s, 1000);
+		assert_int_equal(rv.last_s, 1000 + last_b);
+		assert_int_equal(rv.nsites, 1);
+	}
+	pd_buf_fini(&v);
+}
+
+static void test_each_group_merges_on_the_one_before(void **state)
+{
+	struct fx *f = *state;
+	for (unsigned b = 0; b < BATCHES; b++) {
+		make_batch(f, b, b + 1);
+		assert_int_equal(writer_submit(f->w, &f->job[b]), 0);
+	}
+	stop_and_check(f, BATCHES, BATCHES, BATCHES - 1);
+	for (unsigned b = 0; b < BATCHES; b++) {
+		assert_int_equal(f->job[b].status, 0);
+		assert_string_equal(f->job[b].msg, "applied");
+	}
+	assert_int_equal(astat_get(&f->stats, AS_batches_applied), BATCHES);
+	assert_int_equal(astat_get(&f->stats, AS_observations_applied), BATCHES * TUPLES);
+	assert_int_equal(astat_get(&f->stats, AS_store_commits), BATCHES);
+	assert_int_equal(astat_get(&f->stats, AS_store_write_errors), 0);
+	/* The site, new in the first group, was committed with it. */
+	assert_int_equal(sites_count(f->sites), 1);
+}
+
+static void test_duplicates_in_the_next_group_are_not_applied_twice(void **state)
+{
+	struct fx *f = *state;
+	/* Sequence numbers 1, 1, 2, 2, ...: each second copy lands in the
+	 * group after the first. */
+	for (unsigned b = 0; b < BATCHES; b++) {
+		make_batch(f, b, b / 2 + 1);
+		assert_int_equal(writer_submit(f->w, &f->job[b]), 0);
+	}
+	/* Applied: the even batches, times 1000 + 0 ... 1000 + BATCHES - 2. */
+	stop_and_check(f, BATCHES, BATCHES / 2, BATCHES - 2);
+	for (unsigned b = 0; b < BATCHES; b++) {
+		assert_int_equal(f->job[b].status, 0);
+		assert_string_equal(f->job[b].msg, b % 2 ? "duplicate of an applied batch" : "applied");
+	}
+	assert_int_equal(astat_get(&f->stats, AS_batches_duplicate), BATCHES / 2);
+	assert_int_equal(astat_get(&f->stats, AS_batches_applied), BATCHES / 2);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_each_group_merges_on_the_one_before,
+		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(test_duplicates_in_the_next_group_are_not_applied_twice,
+		                                setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
