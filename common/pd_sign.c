@@ -19,12 +19,12 @@
 #include <mbedtls/oid.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/platform_util.h>
-#include <mbedtls/sha256.h>
 #include <mbedtls/x509_crl.h>
 #include <mbedtls/x509_crt.h>
 
 #include "pd_err.h"
 #include "pd_file.h"
+#include "pd_sha256.h"
 
 _Static_assert(PD_SIGN_SIG_MAX >= MBEDTLS_PK_SIGNATURE_MAX_SIZE, "signature buffer");
 
@@ -89,15 +89,7 @@ static int say_tls(char *err, size_t errlen, const char *what, const char *path,
 
 static void domain_hash(const uint8_t *body, size_t len, uint8_t out[32])
 {
-	mbedtls_sha256_context c;
-	mbedtls_sha256_init(&c);
-	/* SHA-256 cannot fail in software; the _ret forms only report hardware faults. */
-	(void)mbedtls_sha256_starts_ret(&c, 0);
-	(void)mbedtls_sha256_update_ret(&c, (const unsigned char *)PD_SIGN_DOMAIN,
-	                                sizeof(PD_SIGN_DOMAIN));
-	(void)mbedtls_sha256_update_ret(&c, body, len);
-	(void)mbedtls_sha256_finish_ret(&c, out);
-	mbedtls_sha256_free(&c);
+	pd_sha256_cat(PD_SIGN_DOMAIN, sizeof(PD_SIGN_DOMAIN), body, len, out);
 }
 
 /* Signer */
@@ -622,7 +614,7 @@ int pd_verifier_verify(struct pd_verifier *v, const uint8_t *cert, size_t cert_l
 		return refuse(why, PD_SIGN_MALFORMED);
 	if (sig_len < 1 || sig_len > PD_SIGN_SIG_MAX)
 		return refuse(why, PD_SIGN_BAD_SIG);
-	(void)mbedtls_sha256_ret(cert, cert_len, fp, 0);
+	pd_sha256_cat(cert, cert_len, NULL, 0, fp);
 	if (!cache_get(v, fp, (int64_t)time(NULL), &c, &gen)) {
 		mbedtls_x509_crt crt;
 		int err = PD_ECRYPTO;
