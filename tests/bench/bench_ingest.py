@@ -11,12 +11,13 @@ as ratios on a noisy machine.
 """
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import tempfile
 import time
 
-from benchlib import ROOT, du_bytes, free_port, make_pki, mem_kib, start_aggregator
+from benchlib import ROOT, cpu_s, du_bytes, free_port, make_pki, mem_kib, start_aggregator
 
 
 def main():
@@ -62,11 +63,16 @@ def main():
         db = os.path.join(work, 'db')
         extra = [a for k, v in knobs for a in ('--' + k, v)] + ['--compression', args.compression]
         agg, log, _ = start_aggregator(build, pki, db, url, extra)
+        agg_cpu0 = cpu_s(agg.pid)
+        ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         res = subprocess.run([os.path.join(build, 'bench', 'ingest_bench'), url,
                               os.path.join(pki, 'ca.crt'), pki, str(args.sensors),
                               str(args.inflight), str(args.tuples), str(args.batch),
                               str(args.repeat)], check=True, capture_output=True,
                              text=True).stdout.strip()
+        ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        agg_cpu = cpu_s(agg.pid) - agg_cpu0
+        gen_cpu = (ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime)
         rss = mem_kib(agg.pid)['VmHWM']
         agg.terminate()
         agg.wait(timeout=120)
@@ -86,6 +92,10 @@ def main():
               % (f['obs'], f['distinct'], f['seconds'], f['obs_per_s'], f['tail_obs_per_s']))
         print('  batch latency (send to ack): p50 %s ms, p99 %s ms, max %s ms'
               % (f['p50_ms'], f['p99_ms'], f['max_ms']))
+        # CPU time is steadier than obs/s on a shared machine: it hardly
+        # depends on what else runs, only on what each program does.
+        print('  CPU per observation: aggregator %.2f us, load generator %.2f us'
+              % (agg_cpu * 1e6 / int(f['obs']), gen_cpu * 1e6 / int(f['obs'])))
         print('  aggregator peak RSS %.0f MiB; store %.1f MiB after compaction, %.1f bytes/tuple'
               % (rss / 1024, size / 2 ** 20, size / int(f['distinct'])))
         merged = max(1, stats.get('observations_applied', 0))

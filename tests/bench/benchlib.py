@@ -55,5 +55,12 @@ def mem_kib(pid):
     return m
 
 
+def cpu_s(pid):
+    """User plus system CPU seconds a running process has used so far."""
+    with open('/proc/%d/stat' % pid) as f:
+        fields = f.read().rpartition(')')[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+
+
 def du_bytes(path):
     return sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(path) for f in fs)
