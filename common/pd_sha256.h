@@ -18,8 +18,8 @@ void pd_sha256_cat(const void *a, size_t alen, const void *b, size_t blen, uint8
 /*
  * Whether pd_sha256_cat uses the CPU's SHA extensions. allow 0 makes it
  * use mbedTLS from now on, allow 1 lets it use the extensions again if
- * the CPU has them (the default). For tests and benchmarks; not
- * thread-safe against concurrent hashing.
+ * the CPU has them (the default). For tests and benchmarks: a hash
+ * running in another thread meanwhile uses either path (both are right).
  */
 int pd_sha256_use_cpu(int allow);
 

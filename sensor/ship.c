@@ -290,20 +290,20 @@ int ship_drain(struct ship *s, uint64_t timeout_ms, volatile int *stop_flag)
 
 int ship_halt(struct ship *s)
 {
-	if (s->halted)
-		return s->halted > 0 ? 0 : -1;
-	pthread_mutex_lock(&s->mu);
-	s->stopping = 1;
-	pthread_cond_broadcast(&s->cv);
-	pthread_mutex_unlock(&s->mu);
-	/* Closing the socket ends every exchange in flight at once (and any
-	 * started after this); the batches stay spooled. */
-	s->halted = 1;
-	if (s->sock.id > 0 && pd_nng_close_bounded(s->sock, SHIP_CLOSE_MS) < 0) {
-		log_warnx("ship: the connection did not close within %u s (an NNG 1.5.2 "
-		          "bug); leaving it, the batches stay spooled", SHIP_CLOSE_MS / 1000);
-		pd_nng_abandon(s);
-		s->halted = -1; /* the process is about to exit; NNG may still use s */
+	if (!s->halted) {
+		pthread_mutex_lock(&s->mu);
+		s->stopping = 1;
+		pthread_cond_broadcast(&s->cv);
+		pthread_mutex_unlock(&s->mu);
+		/* Closing the socket ends every exchange in flight at once (and
+		 * any started after this); the batches stay spooled. */
+		s->halted = 1;
+		if (s->sock.id > 0 && pd_nng_close_bounded(s->sock, SHIP_CLOSE_MS) < 0) {
+			log_warnx("ship: the connection did not close within %u s (an NNG 1.5.2 "
+			          "bug); leaving it, the batches stay spooled", SHIP_CLOSE_MS / 1000);
+			pd_nng_abandon(s);
+			s->halted = -1; /* the process is about to exit; NNG may still use s */
+		}
 	}
 	return s->halted > 0 ? 0 : -1;
 }

@@ -92,8 +92,8 @@ def main():
               % (f['obs'], f['distinct'], f['seconds'], f['obs_per_s'], f['tail_obs_per_s']))
         print('  batch latency (send to ack): p50 %s ms, p99 %s ms, max %s ms'
               % (f['p50_ms'], f['p99_ms'], f['max_ms']))
-        # CPU time is steadier than obs/s on a shared machine: it hardly
-        # depends on what else runs, only on what each program does.
+        # CPU time per observation moves less than obs/s on a shared
+        # machine, though cache contention still moves it (about 10%).
         print('  CPU per observation: aggregator %.2f us, load generator %.2f us'
               % (agg_cpu * 1e6 / int(f['obs']), gen_cpu * 1e6 / int(f['obs'])))
         print('  aggregator peak RSS %.0f MiB; store %.1f MiB after compaction, %.1f bytes/tuple'
