@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "backoff.h"
+#include "pd_aiowait.h"
 #include "pd_batch.h"
 #include "pd_err.h"
 #include "pd_log.h"
@@ -17,12 +18,13 @@
 #define SHIP_MAX_INFLIGHT 64
 #define SHIP_REFUSED_RETRY_MS 60000
 #define SHIP_CLOSE_MS 5000 /* bound on closing the socket at exit */
+#define SHIP_STALL_MS 5000 /* past an aio's own timeout: NNG missed it */
 
 struct sender {
 	struct ship *ship;
 	pthread_t thread;
 	nng_ctx ctx;
-	nng_aio *aio;
+	struct pd_aiowait w;
 	struct pd_buf buf;
 	uint64_t seq;    /* in flight, 0 when idle */
 	uint64_t sent_ms; /* when seq was sent */
@@ -45,7 +47,7 @@ struct ship {
 	struct sender hb;      /* the heartbeat's own context */
 	pthread_mutex_t hb_mu;
 	struct backoff backoff; /* after failed sends */
-	int refused_logged, down_logged;
+	int refused_logged, down_logged, stall_logged;
 };
 
 static uint64_t now_ms(void)
@@ -76,6 +78,41 @@ static void ship_backoff(struct ship *s, const struct sender *d, unsigned min_ms
 	pthread_mutex_unlock(&s->mu);
 }
 
+static int sender_init(struct sender *d, struct ship *s, size_t bufsize)
+{
+	d->ship = s;
+	pd_buf_init(&d->buf, bufsize);
+	int rc = pd_aiowait_init(&d->w);
+	if (rc == 0 && nng_ctx_open(&d->ctx, s->sock) != 0)
+		rc = PD_ENET;
+	return rc;
+}
+
+static void sender_fini(struct sender *d)
+{
+	pd_aiowait_fini(&d->w);
+	pd_buf_fini(&d->buf);
+}
+
+/* Waits for the send or receive in flight on d. Its aio's timeout should
+ * end it; when NNG misses that (pd_aiowait.h), it is cancelled
+ * SHIP_STALL_MS later, counted and logged once. */
+static void sender_wait(struct sender *d)
+{
+	struct ship *s = d->ship;
+	if (pd_aiowait_wait(&d->w, s->o.reply_timeout_ms + SHIP_STALL_MS) < 0) {
+		pthread_mutex_lock(&s->mu);
+		STAT_INC(s->st, ship_stalls);
+		int first = !s->stall_logged;
+		s->stall_logged = 1;
+		pthread_mutex_unlock(&s->mu);
+		if (first)
+			log_warnx("ship: an exchange with %s outlived its %u s timeout (NNG missed "
+			          "it); cancelled it, and it is tried again", s->o.url,
+			          s->o.reply_timeout_ms / 1000);
+	}
+}
+
 /* One request and its reply. Returns the reply's status or a transport
  * error (negative PD_E* code, PD_ENET / PD_ETIMEOUT). */
 static int sender_exchange(struct sender *d, struct pd_batch_reply *r, nng_msg **reply)
@@ -87,20 +124,21 @@ static int sender_exchange(struct sender *d, struct pd_batch_reply *r, nng_msg *
 		nng_msg_free(m);
 	if (rv != 0)
 		return pd_nng_err(rv);
-	nng_aio_set_msg(d->aio, m);
-	nng_aio_set_timeout(d->aio, (nng_duration)s->o.reply_timeout_ms);
-	nng_ctx_send(d->ctx, d->aio);
-	nng_aio_wait(d->aio);
-	if ((rv = nng_aio_result(d->aio)) != 0) {
-		nng_msg_free(nng_aio_get_msg(d->aio));
+	nng_aio *aio = d->w.aio;
+	nng_aio_set_msg(aio, m);
+	nng_aio_set_timeout(aio, (nng_duration)s->o.reply_timeout_ms);
+	nng_ctx_send(d->ctx, aio);
+	sender_wait(d);
+	if ((rv = nng_aio_result(aio)) != 0) {
+		nng_msg_free(nng_aio_get_msg(aio));
 		return pd_nng_err(rv);
 	}
-	nng_aio_set_timeout(d->aio, (nng_duration)s->o.reply_timeout_ms);
-	nng_ctx_recv(d->ctx, d->aio);
-	nng_aio_wait(d->aio);
-	if ((rv = nng_aio_result(d->aio)) != 0)
+	nng_aio_set_timeout(aio, (nng_duration)s->o.reply_timeout_ms);
+	nng_ctx_recv(d->ctx, aio);
+	sender_wait(d);
+	if ((rv = nng_aio_result(aio)) != 0)
 		return pd_nng_err(rv);
-	*reply = nng_aio_get_msg(d->aio);
+	*reply = nng_aio_get_msg(aio);
 	pthread_mutex_lock(&s->mu);
 	s->last_ack_ms = now_ms();
 	pthread_mutex_unlock(&s->mu);
@@ -235,21 +273,14 @@ int ship_start(struct ship **out, const struct ship_opts *o, struct spool *sp,
 	pthread_mutex_init(&s->hb_mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
 	int rc = ship_socket(s, err, errlen);
-	s->hb.ship = s;
-	pd_buf_init(&s->hb.buf, 1u << 20);
-	if (rc == 0 && (nng_ctx_open(&s->hb.ctx, s->sock) != 0 ||
-	                nng_aio_alloc(&s->hb.aio, NULL, NULL) != 0)) {
+	if (rc == 0 && sender_init(&s->hb, s, 1u << 20) != 0) {
 		snprintf(err, errlen, "ship: cannot open the heartbeat context");
 		rc = PD_ENET;
 	}
 	for (unsigned i = 0; rc == 0 && i < s->o.inflight; i++) {
 		struct sender *d = &s->senders[i];
-		d->ship = s;
-		pd_buf_init(&d->buf, SPOOL_MAX_PAYLOAD);
-		int rv = nng_ctx_open(&d->ctx, s->sock);
-		if (rv == 0)
-			rv = nng_aio_alloc(&d->aio, NULL, NULL);
-		if (rv != 0 || pthread_create(&d->thread, NULL, sender_main, d) != 0) {
+		if (sender_init(d, s, SPOOL_MAX_PAYLOAD) != 0 ||
+		    pthread_create(&d->thread, NULL, sender_main, d) != 0) {
 			snprintf(err, errlen, "ship: cannot start senders");
 			rc = PD_ENET;
 			break;
@@ -314,14 +345,9 @@ void ship_stop(struct ship *s)
 		return;
 	for (unsigned i = 0; i < s->nsenders; i++)
 		pthread_join(s->senders[i].thread, NULL);
-	for (unsigned i = 0; i < SHIP_MAX_INFLIGHT; i++) {
-		if (s->senders[i].aio)
-			nng_aio_free(s->senders[i].aio);
-		pd_buf_fini(&s->senders[i].buf);
-	}
-	if (s->hb.aio)
-		nng_aio_free(s->hb.aio);
-	pd_buf_fini(&s->hb.buf);
+	for (unsigned i = 0; i < SHIP_MAX_INFLIGHT; i++)
+		sender_fini(&s->senders[i]);
+	sender_fini(&s->hb);
 	if (s->tls)
 		nng_tls_config_free(s->tls);
 	pthread_mutex_destroy(&s->hb_mu);

@@ -70,7 +70,8 @@
 	X(batches_retried) \
 	X(heartbeats_sent) \
 	X(heartbeats_acked) \
-	X(ship_errors)
+	X(ship_errors) \
+	X(ship_stalls)
 
 enum sensor_stat {
 #define SENSOR_STAT_ENUM(n) ST_##n,
