@@ -20,6 +20,11 @@ struct merge {
 	struct pd_buf val;
 	uint8_t *key, *merged, *ikey, *pkey;
 	struct merge_counts n;
+	/* This group's observations, and those that needed the key filter
+	 * (not in the group or the cache); from the last group's share,
+	 * whether merge_ahead loads filter blocks. */
+	size_t group_obs, group_filtered;
+	int filter_ahead;
 };
 
 struct merge *merge_new(struct store *st, size_t max_obs, size_t max_bytes,
@@ -66,6 +71,11 @@ void merge_begin(struct merge *m)
 {
 	kvmap_reset(m->pending);
 	store_batch_clear(m->batch);
+	/* Loading a filter block that the cache then makes unneeded takes
+	 * one of the few loads the CPU can have in flight; with most tuples
+	 * in the cache (repeats), those blocks are better left alone. */
+	m->filter_ahead = m->group_obs == 0 || m->group_filtered * 4 >= m->group_obs;
+	m->group_obs = m->group_filtered = 0;
 }
 
 struct store_batch *merge_batch(struct merge *m)
@@ -91,7 +101,7 @@ void merge_ahead(struct merge *m, const struct pd_obs *run, size_t n, size_t i)
 		return;
 	size_t kl = rec_key_tuple(m->pkey, &run[i + AHEAD]);
 	kvmap_prefetch(m->pending, m->pkey, kl);
-	if (m->kf)
+	if (m->kf && m->filter_ahead)
 		keyfilter_prefetch(m->kf, m->pkey, kl);
 	if (m->vc)
 		valcache_prefetch(m->vc, m->pkey, kl);
@@ -102,16 +112,19 @@ int merge_obs(struct merge *m, const struct pd_obs *o, uint32_t site)
 	size_t kl = rec_key_tuple(m->key, o);
 	const uint8_t *old = NULL;
 	size_t oldlen = 0;
-	/* Where the current value is: this group, or (unless the filter says
-	 * the tuple is new) the cache, or LevelDB. */
+	/* Where the current value is: this group, or the cache (which holds
+	 * the latest value of every tuple in it), or (unless the filter says
+	 * the tuple is new) LevelDB. */
+	m->group_obs++;
 	if (kvmap_get(m->pending, m->key, kl, &old, &oldlen)) {
 		m->n.in_group++;
+	} else if (m->vc && valcache_get(m->vc, m->key, kl, &old, &oldlen)) {
+		m->n.in_cache++;
 	} else {
+		m->group_filtered++;
 		int maybe = !m->kf || keyfilter_maybe(m->kf, m->key, kl), rc = 0;
 		if (!maybe)
 			m->n.filter_new++;
-		else if (m->vc && valcache_get(m->vc, m->key, kl, &old, &oldlen))
-			m->n.in_cache++;
 		else if ((rc = store_get(m->store, NULL, m->key, kl, &m->val)) >= 0) {
 			m->n.store_reads++;
 			m->n.read_new += rc == 0;
@@ -121,7 +134,7 @@ int merge_obs(struct merge *m, const struct pd_obs *o, uint32_t site)
 		if (rc == 1) {
 			old = m->val.data;
 			oldlen = m->val.len;
-		} else if (!old) {
+		} else {
 			/* A new tuple: its index entries are written with it. */
 			if (m->kf)
 				keyfilter_add(m->kf, m->key, kl);
@@ -132,24 +145,13 @@ int merge_obs(struct merge *m, const struct pd_obs *o, uint32_t site)
 	                      rec_val_bound(oldlen));
 	if (n < 0)
 		return n;
-	return kvmap_put(m->pending, m->key, kl, m->merged, (size_t)n);
-}
-
-/* After a successful write: the group's values into the cache, each
- * cache set loaded AHEAD entries before its put (as in merge_ahead). */
-static void merge_cache_group(struct merge *m)
-{
-	size_t cur = 0, ahead = 0, kl, vl;
-	const uint8_t *k, *v;
-	for (int i = 0; i < AHEAD && kvmap_next(m->pending, &ahead, &k, &kl, &v, &vl); i++)
-		valcache_prefetch(m->vc, k, kl);
-	while (kvmap_next(m->pending, &cur, &k, &kl, &v, &vl)) {
-		const uint8_t *ak, *av;
-		size_t akl, avl;
-		if (kvmap_next(m->pending, &ahead, &ak, &akl, &av, &avl))
-			valcache_prefetch(m->vc, ak, akl);
-		valcache_put(m->vc, k, kl, v, vl);
-	}
+	int rc = kvmap_put(m->pending, m->key, kl, m->merged, (size_t)n);
+	/* The cache takes the value now, while its set and entry are still in
+	 * the CPU's cache: a second pass after the write missed on both again
+	 * (see valcache.h for what a failed write then requires). */
+	if (rc == 0 && m->vc)
+		valcache_put(m->vc, m->key, kl, m->merged, (size_t)n);
+	return rc;
 }
 
 int merge_commit(struct merge *m, int sync, char *err, size_t errlen)
@@ -158,10 +160,7 @@ int merge_commit(struct merge *m, int sync, char *err, size_t errlen)
 	const uint8_t *k, *v;
 	while (kvmap_next(m->pending, &cur, &k, &kl, &v, &vl))
 		store_batch_put(m->batch, k, kl, v, vl);
-	int rc = store_write(m->store, m->batch, sync, err, errlen);
-	if (rc == 0 && m->vc)
-		merge_cache_group(m);
-	return rc;
+	return store_write(m->store, m->batch, sync, err, errlen);
 }
 
 void merge_take_counts(struct merge *m, struct merge_counts *c)

@@ -24,8 +24,10 @@ struct valcache;
 /*
  * Room for max_obs observations and max_bytes of their encoded tuples.
  * kf and vc (borrowed, may be NULL) spare LevelDB lookups: the filter says
- * which tuples cannot be stored yet, the cache holds recent values; a
- * successful commit updates both.
+ * which tuples cannot be stored yet, the cache holds recent values.
+ * merge_obs updates both as it merges, before the group is written: a
+ * caller whose commit fails, or who drops a group, must clear the cache
+ * (the filter only ever errs towards a lookup).
  */
 struct merge *merge_new(struct store *st, size_t max_obs, size_t max_bytes,
                         struct keyfilter *kf, struct valcache *vc);

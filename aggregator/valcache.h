@@ -4,9 +4,12 @@
  *
  * Set-associative (8 ways per set, a small age per way): a put replaces the
  * oldest way of its set. Bounded by the number of entries given at
- * creation; each entry is one allocation. It holds only values as they
- * were written to the store: the writer puts after a successful commit and
- * clears it when the store was reopened. One owner thread.
+ * creation; each entry is one allocation. It holds each tuple's latest
+ * merged value: merge puts it as soon as it has merged it, while the entry
+ * is still in the CPU's cache, before the group is written. So when a
+ * group's write fails, the cache holds values the store does not, and the
+ * writer must clear it before merging anything else (writer_recover).
+ * One owner thread.
  */
 #ifndef AGG_VALCACHE_H
 #define AGG_VALCACHE_H

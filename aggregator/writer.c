@@ -247,13 +247,14 @@ static int writer_commit(struct writer *w, char *err, size_t errlen)
 static void writer_recover(struct writer *w)
 {
 	char err[256];
+	/* The cache holds the failed group's values (valcache.h). */
+	valcache_clear(w->vc);
 	if (store_reopen(w->store, err, sizeof(err)) < 0) {
 		log_warnx("writer: cannot reopen the store (%s)", err);
 		return;
 	}
 	memset(w->streams, 0, WRITER_STREAMS_MAX * sizeof(*w->streams));
 	w->nstreams = 0;
-	valcache_clear(w->vc);
 	if (w->kf && keyfilter_rebuild(w->kf, w->store, err, sizeof(err)) < 0) {
 		/* Without a trustworthy filter every tuple is looked up. */
 		keyfilter_free(w->kf);
