@@ -9,7 +9,7 @@
 
 static uint64_t hstat(const struct health_src *h, enum sensor_stat i)
 {
-	return h->st->v[i];
+	return stat_get(h->st, i);
 }
 
 int health_add(const struct health_src *h, struct pd_batch_enc *e)

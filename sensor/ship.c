@@ -102,7 +102,7 @@ static void sender_wait(struct sender *d)
 	struct ship *s = d->ship;
 	if (pd_aiowait_wait(&d->w, s->o.reply_timeout_ms + SHIP_STALL_MS) < 0) {
 		pthread_mutex_lock(&s->mu);
-		STAT_INC(s->st, ship_stalls);
+		STAT_INC_SHARED(s->st, ship_stalls);
 		int first = !s->stall_logged;
 		s->stall_logged = 1;
 		pthread_mutex_unlock(&s->mu);
@@ -154,7 +154,7 @@ static void sender_outcome(struct sender *d, uint64_t seq, int rc, const struct 
 	const char *text = r && r->msg ? r->msg : "";
 	int tlen = r && r->msg ? (int)r->msg_len : 0;
 	if (rc == 0) {
-		STAT_INC(s->st, batches_acked);
+		STAT_INC_SHARED(s->st, batches_acked);
 		spool_remove(s->spool, seq);
 		pthread_mutex_lock(&s->mu);
 		backoff_reset(&s->backoff);
@@ -170,9 +170,9 @@ static void sender_outcome(struct sender *d, uint64_t seq, int rc, const struct 
 		spool_set_aside(s->spool, seq, why);
 		return;
 	}
-	STAT_INC(s->st, batches_retried);
+	STAT_INC_SHARED(s->st, batches_retried);
 	if (rc == PD_EAUTH) {
-		STAT_INC(s->st, batches_refused);
+		STAT_INC_SHARED(s->st, batches_refused);
 		if (!s->refused_logged)
 			log_warnx("ship: the aggregator refuses this sensor (%.*s); keeping the "
 			          "batches and trying again every %d s", tlen, text,
@@ -182,7 +182,7 @@ static void sender_outcome(struct sender *d, uint64_t seq, int rc, const struct 
 		return;
 	}
 	if (rc != PD_EBUSY && rc != PD_ESTORE && rc != PD_ESTALE) {
-		STAT_INC(s->st, ship_errors);
+		STAT_INC_SHARED(s->st, ship_errors);
 		if (!s->down_logged)
 			log_warnx("ship: cannot deliver to %s (%s); batches stay spooled and are "
 			          "sent when it answers", s->o.url, pd_strerror(rc));
@@ -215,7 +215,7 @@ static void *sender_main(void *arg)
 		memset(&r, 0, sizeof(r));
 		int rc = spool_read(s->spool, seq, &d->buf, NULL);
 		if (rc == 0) {
-			STAT_INC(s->st, batches_sent);
+			STAT_INC_SHARED(s->st, batches_sent);
 			rc = sender_exchange(d, &r, &reply);
 			sender_outcome(d, seq, rc, &r);
 		}
@@ -380,6 +380,6 @@ int ship_heartbeat(struct ship *s, const uint8_t *msg, size_t len)
 		nng_msg_free(reply);
 	pthread_mutex_unlock(&s->hb_mu);
 	if (rc == 0)
-		STAT_INC(s->st, heartbeats_acked);
+		STAT_INC_SHARED(s->st, heartbeats_acked);
 	return rc;
 }

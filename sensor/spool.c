@@ -401,7 +401,7 @@ static int spool_scan(struct spool *sp)
 		return rc;
 	}
 	unsigned unknown = 0;
-	uint64_t corrupt0 = sp->st->v[ST_spool_corrupt];
+	uint64_t corrupt0 = stat_get(sp->st, ST_spool_corrupt);
 	struct dirent *de;
 	int rc = 0;
 	sp->scanning = true;
@@ -420,7 +420,7 @@ static int spool_scan(struct spool *sp)
 	if (sp->n > 1)
 		qsort(sp->e, sp->n, sizeof(*sp->e), ent_cmp);
 	enforce_cap(sp, 0);
-	uint64_t corrupt = sp->st->v[ST_spool_corrupt] - corrupt0;
+	uint64_t corrupt = stat_get(sp->st, ST_spool_corrupt) - corrupt0;
 	if (corrupt > 0) {
 		log_warnx("spool: %s: %llu corrupt or leftover entries set aside", sp->path,
 		          (unsigned long long)corrupt);

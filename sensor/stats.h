@@ -86,8 +86,28 @@ struct sensor_stats {
 
 extern const char *const sensor_stat_names[ST__COUNT];
 
-#define STAT_INC(st, name) ((st)->v[ST_##name]++)
-#define STAT_ADD(st, name, n) ((st)->v[ST_##name] += (uint64_t)(n))
+/*
+ * Other threads read the counters at any time (heartbeats, SIGUSR1), so
+ * they are accessed atomically. Most have one writer, which bumps them
+ * with a relaxed load and store (no locked instruction on the capture
+ * path); counters that several threads bump (the senders', the
+ * heartbeats') take STAT_INC_SHARED, a relaxed fetch-and-add, or
+ * increments would be lost.
+ */
+static inline void stat_add(uint64_t *c, uint64_t n)
+{
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + n, __ATOMIC_RELAXED);
+}
+
+static inline uint64_t stat_get(const struct sensor_stats *st, enum sensor_stat i)
+{
+	return __atomic_load_n(&st->v[i], __ATOMIC_RELAXED);
+}
+
+#define STAT_INC(st, name) stat_add(&(st)->v[ST_##name], 1)
+#define STAT_ADD(st, name, n) stat_add(&(st)->v[ST_##name], (uint64_t)(n))
+#define STAT_INC_SHARED(st, name) \
+	((void)__atomic_fetch_add(&(st)->v[ST_##name], 1, __ATOMIC_RELAXED))
 
 /* Writes "  name value" lines under a heading to f. */
 void stats_print(const struct sensor_stats *st, FILE *f, const char *heading);

@@ -59,7 +59,7 @@ static void *uplink_heartbeats(void *arg)
 			continue;
 		pthread_mutex_unlock(&u->mu);
 		if (batcher_heartbeat(u->batcher, &msg) == 0) {
-			STAT_INC(u->st, heartbeats_sent);
+			STAT_INC_SHARED(u->st, heartbeats_sent);
 			(void)ship_heartbeat(u->ship, msg.data, msg.len);
 		}
 		pthread_mutex_lock(&u->mu);
@@ -185,7 +185,7 @@ void uplink_heartbeat_now(struct uplink *u)
 	struct pd_buf msg;
 	pd_buf_init(&msg, 1u << 20);
 	if (batcher_heartbeat(u->batcher, &msg) == 0) {
-		STAT_INC(u->st, heartbeats_sent);
+		STAT_INC_SHARED(u->st, heartbeats_sent);
 		(void)ship_heartbeat(u->ship, msg.data, msg.len);
 	}
 	pd_buf_fini(&msg);

@@ -406,8 +406,8 @@ def test_batches_share_synced_writes_up_to_the_group_limits(pki, capture, tmp_pa
                         ('obs1000', wait + ['--group-obs', '1000']),
                         ('batches1', wait + ['--group-batches', '1'])):
         a = Aggregator(pki, tmp_path / ('db-' + case), *extra)
-        s, _ = sensor_until_draining(pki, a.url, cap, tmp_path / ('state-' + case),
-                                     '--batch-size', '100', '--inflight', '16')
+        s, slog = sensor_until_draining(pki, a.url, cap, tmp_path / ('state-' + case),
+                                        '--batch-size', '100', '--inflight', '16')
         a.start()
         try:
             assert s.wait(timeout=300) == 0
@@ -415,6 +415,10 @@ def test_batches_share_synced_writes_up_to_the_group_limits(pki, capture, tmp_pa
         finally:
             a.stop()
         applied, commits = ac['batches_applied'], ac['store_commits']
+        # 16 senders count acks at once: none may be lost.
+        wait_for(lambda: 'ship_stalls' in parse_counters(''.join(slog)), 'the sensor summary')
+        sc = parse_counters(''.join(slog))
+        assert sc['batches_acked'] == sc['batches_spooled'] == applied, (sc, ac)
         assert applied >= 30 and ac['store_commit_batches'] == applied, ac
         if case == 'wait':  # 16 in flight: every write but the last is full
             assert commits <= -(-applied // 16) + 1, ac
