@@ -118,7 +118,8 @@ static void vc_drop(struct valcache *c, struct vc_set *s, int i)
 	s->e[i] = NULL;
 }
 
-void valcache_put(struct valcache *c, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+static void vc_put(struct valcache *c, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl,
+                   int evict)
 {
 	uint64_t h = pd_hash(k, kl, c->seed);
 	struct vc_set *s = vc_set_of(c, h);
@@ -129,11 +130,13 @@ void valcache_put(struct valcache *c, const uint8_t *k, size_t kl, const uint8_t
 		s->age[i] = ++c->clock;
 		return;
 	}
-	if (i < 0) { /* the oldest way of the set makes room */
+	if (i < 0) { /* a free way, or the oldest one makes room */
 		i = 0;
 		for (int j = 1; j < VC_WAYS; j++)
 			if (!s->e[j] || (s->e[i] && (int32_t)(s->age[j] - s->age[i]) < 0))
 				i = j;
+		if (s->e[i] && !evict)
+			return;
 	}
 	size_t vcap = vl + 16;
 	struct vc_ent *e = malloc(sizeof(*e) + kl + vcap);
@@ -153,6 +156,17 @@ void valcache_put(struct valcache *c, const uint8_t *k, size_t kl, const uint8_t
 	s->age[i] = ++c->clock;
 	c->st.entries++;
 	c->st.bytes += sizeof(*e) + kl + vcap;
+}
+
+void valcache_put(struct valcache *c, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+	vc_put(c, k, kl, v, vl, 1);
+}
+
+void valcache_offer(struct valcache *c, const uint8_t *k, size_t kl, const uint8_t *v,
+                    size_t vl)
+{
+	vc_put(c, k, kl, v, vl, 0);
 }
 
 void valcache_stats(const struct valcache *c, struct valcache_stats *st)

@@ -29,6 +29,10 @@ int valcache_get(struct valcache *c, const uint8_t *k, size_t kl, const uint8_t 
 /* Starts loading k's set, for a get or put soon after. */
 void valcache_prefetch(const struct valcache *c, const uint8_t *k, size_t kl);
 void valcache_put(struct valcache *c, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl);
+/* As valcache_put, but a key not in the cache only takes a free way: it
+ * evicts nothing (for values less likely to be wanted again). */
+void valcache_offer(struct valcache *c, const uint8_t *k, size_t kl, const uint8_t *v,
+                    size_t vl);
 
 struct valcache_stats {
 	uint64_t hits, misses, entries, bytes;

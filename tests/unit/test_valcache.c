@@ -1,7 +1,8 @@
 /* Unit tests for valcache: hits and misses, replacement of the oldest way
  * of a full set (a cache of 8 entries is one set, so every key collides),
- * values growing beyond an entry's room, clear, the statistics, and a
- * random workload where a hit must always be the latest value. */
+ * offers that never evict, values growing beyond an entry's room, clear,
+ * the statistics, and a random workload where a hit must always be the
+ * latest value. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -173,6 +174,50 @@ static void test_replaces_oldest_way(void **state)
 	put_s(one, "k8", "v");
 	assert_false(get_s(one, "k0", NULL));
 	valcache_free(one);
+	valcache_free(c);
+}
+
+static void offer_s(struct valcache *c, const char *k, const char *v)
+{
+	valcache_offer(c, (const uint8_t *)k, strlen(k), (const uint8_t *)v, strlen(v));
+}
+
+/* An offer takes a free way, replaces the value of a cached key (growing
+ * it if need be), and never evicts: in a full set a new key is dropped. */
+static void test_offer_never_evicts(void **state)
+{
+	(void)state;
+	struct valcache *c = valcache_new(8, 4);
+	assert_non_null(c);
+	char k[16], v[16];
+	for (int i = 0; i < 8; i++) {
+		snprintf(k, sizeof(k), "k%d", i);
+		snprintf(v, sizeof(v), "v%d", i);
+		offer_s(c, k, v);
+	}
+	assert_int_equal(stats(c).entries, 8);
+	offer_s(c, "new", "n");
+	assert_false(get_s(c, "new", NULL));
+	for (int i = 0; i < 8; i++) {
+		snprintf(k, sizeof(k), "k%d", i);
+		snprintf(v, sizeof(v), "v%d", i);
+		assert_true(get_s(c, k, v));
+	}
+	offer_s(c, "k3", "v3'");
+	offer_s(c, "k4", "a value much longer than the room the entry had");
+	assert_true(get_s(c, "k3", "v3'"));
+	assert_true(get_s(c, "k4", "a value much longer than the room the entry had"));
+	assert_int_equal(stats(c).entries, 8);
+	/* A put still evicts the oldest (k0, untouched since the gets above),
+	 * and the way an eviction frees is not there for an offer. */
+	put_s(c, "new", "n");
+	assert_true(get_s(c, "new", "n"));
+	assert_false(get_s(c, "k0", NULL));
+	offer_s(c, "other", "o");
+	assert_false(get_s(c, "other", NULL));
+	valcache_clear(c);
+	offer_s(c, "other", "o");
+	assert_true(get_s(c, "other", "o"));
 	valcache_free(c);
 }
 
@@ -350,6 +395,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hit_miss),
 		cmocka_unit_test(test_replaces_oldest_way),
+		cmocka_unit_test(test_offer_never_evicts),
 		cmocka_unit_test(test_value_growth),
 		cmocka_unit_test(test_clear_and_stats),
 		cmocka_unit_test(test_random_latest_value),
