@@ -62,5 +62,7 @@ int pd_aiowait_wait(struct pd_aiowait *w, unsigned ms)
 	pthread_mutex_lock(&w->mu);
 	w->done = 0;
 	pthread_mutex_unlock(&w->mu);
-	return late ? PD_ETIMEOUT : 0;
+	/* An operation that ended on its own just as it was cancelled was not
+	 * late after all. */
+	return late && nng_aio_result(w->aio) == NNG_ECANCELED ? PD_ETIMEOUT : 0;
 }
