@@ -101,8 +101,8 @@ static void sender_wait(struct sender *d)
 {
 	struct ship *s = d->ship;
 	if (pd_aiowait_wait(&d->w, s->o.reply_timeout_ms + SHIP_STALL_MS) < 0) {
-		pthread_mutex_lock(&s->mu);
 		STAT_INC_SHARED(s->st, ship_stalls);
+		pthread_mutex_lock(&s->mu);
 		int first = !s->stall_logged;
 		s->stall_logged = 1;
 		pthread_mutex_unlock(&s->mu);

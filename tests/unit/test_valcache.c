@@ -100,6 +100,33 @@ static void test_hit_miss(void **state)
 	valcache_free(NULL);
 }
 
+static void offer_s(struct valcache *c, const char *k, const char *v)
+{
+	valcache_offer(c, (const uint8_t *)k, strlen(k), (const uint8_t *)v, strlen(v));
+}
+
+/* Adds k0..k7 (values v0..v7) with add, in that order. */
+static void fill_set(struct valcache *c, void (*add)(struct valcache *, const char *, const char *))
+{
+	char k[16], v[16];
+	for (int i = 0; i < 8; i++) {
+		snprintf(k, sizeof(k), "k%d", i);
+		snprintf(v, sizeof(v), "v%d", i);
+		add(c, k, v);
+	}
+}
+
+/* Gets k0..k7 (refreshing them in that order) and checks their values. */
+static void assert_set_filled(struct valcache *c)
+{
+	char k[16], v[16];
+	for (int i = 0; i < 8; i++) {
+		snprintf(k, sizeof(k), "k%d", i);
+		snprintf(v, sizeof(v), "v%d", i);
+		assert_true(get_s(c, k, v));
+	}
+}
+
 /* One set of 8 ways: the 9th key replaces the least recently used one. */
 static void test_replaces_oldest_way(void **state)
 {
@@ -107,18 +134,10 @@ static void test_replaces_oldest_way(void **state)
 	struct valcache *c = valcache_new(8, 1);
 	assert_non_null(c);
 	char k[16], v[16];
-	for (int i = 0; i < 8; i++) {
-		snprintf(k, sizeof(k), "k%d", i);
-		snprintf(v, sizeof(v), "v%d", i);
-		put_s(c, k, v);
-	}
+	fill_set(c, put_s);
 	assert_int_equal(stats(c).entries, 8);
 	/* All eight fit. */
-	for (int i = 0; i < 8; i++) {
-		snprintf(k, sizeof(k), "k%d", i);
-		snprintf(v, sizeof(v), "v%d", i);
-		assert_true(get_s(c, k, v));
-	}
+	assert_set_filled(c);
 	/* The gets refreshed k0..k7 in that order: k0 is the oldest. Touch it
 	 * again, so k1 is. */
 	assert_true(get_s(c, "k0", "v0"));
@@ -177,11 +196,6 @@ static void test_replaces_oldest_way(void **state)
 	valcache_free(c);
 }
 
-static void offer_s(struct valcache *c, const char *k, const char *v)
-{
-	valcache_offer(c, (const uint8_t *)k, strlen(k), (const uint8_t *)v, strlen(v));
-}
-
 /* An offer takes a free way, replaces the value of a cached key (growing
  * it if need be), and never evicts: in a full set a new key is dropped. */
 static void test_offer_never_evicts(void **state)
@@ -189,20 +203,11 @@ static void test_offer_never_evicts(void **state)
 	(void)state;
 	struct valcache *c = valcache_new(8, 4);
 	assert_non_null(c);
-	char k[16], v[16];
-	for (int i = 0; i < 8; i++) {
-		snprintf(k, sizeof(k), "k%d", i);
-		snprintf(v, sizeof(v), "v%d", i);
-		offer_s(c, k, v);
-	}
+	fill_set(c, offer_s);
 	assert_int_equal(stats(c).entries, 8);
 	offer_s(c, "new", "n");
 	assert_false(get_s(c, "new", NULL));
-	for (int i = 0; i < 8; i++) {
-		snprintf(k, sizeof(k), "k%d", i);
-		snprintf(v, sizeof(v), "v%d", i);
-		assert_true(get_s(c, k, v));
-	}
+	assert_set_filled(c);
 	offer_s(c, "k3", "v3'");
 	offer_s(c, "k4", "a value much longer than the room the entry had");
 	assert_true(get_s(c, "k3", "v3'"));
