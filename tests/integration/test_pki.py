@@ -440,13 +440,28 @@ def test_failed_revoke_leaves_directory_unchanged(ca, tmp_path):
     assert tree(ca) == before
 
 
+def default_signals():
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize('sig', [signal.SIGINT, signal.SIGTERM])
 def test_interrupted_issue_leaves_directory_unchanged(ca, tmp_path, sig):
     mark = tmp_path / 'signed'
-    env = fake_openssl(tmp_path, '" ca "*" -in "*', "touch '%s'; sleep 30" % mark)
+    # The process that leaves the mark must be the one that sleeps. With
+    # 'touch; sleep' in sh, a signal landing between the two is caught by sh
+    # (a script's sh catches SIGINT), which then waits for a sleep that never
+    # saw it: 8 hangs in 40 tries on a loaded machine.
+    env = fake_openssl(tmp_path, '" ca "*" -in "*',
+                       "exec perl -e 'open(my $f, \">\", $ARGV[0]) or die; close $f; "
+                       "sleep 30' '%s'" % mark)
     before = tree(ca)
+    # A shell cannot trap a signal ignored when it started, and a runner
+    # launched with '&' from a script hands pytest SIGINT ignored: start the
+    # command with the dispositions a terminal would give it.
     p = subprocess.Popen([PKI, '-d', ca, 'analyst', 'a'], env=dict(os.environ, **env),
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                         preexec_fn=default_signals)
     try:
         deadline = time.monotonic() + 30
         while not mark.exists():
