@@ -9,6 +9,7 @@
 #include <nng/nng.h>
 #include <nng/supplemental/http/http.h>
 
+#include "pd_aiowait.h"
 #include "pd_err.h"
 #include "pd_tls.h"
 
@@ -256,10 +257,15 @@ static int fail_early(struct cli_http *h, int connecting, int rv, char *err, siz
 	return pd_nng_err(rv);
 }
 
-static int wait_aio(nng_aio *aio)
+/* Each step ends at NNG's timeout (ms); past that plus this margin it is
+ * cancelled, for a step NNG never times out (pd_aiowait.h). */
+#define WAIT_MARGIN_MS 5000
+
+static int wait_aio(struct pd_aiowait *w, unsigned ms)
 {
-	nng_aio_wait(aio);
-	return nng_aio_result(aio);
+	if (pd_aiowait_wait(w, ms + WAIT_MARGIN_MS) == PD_ETIMEOUT)
+		return NNG_ETIMEDOUT;
+	return nng_aio_result(w->aio);
 }
 
 static int has_token(const char *s, const char *tok)
@@ -301,7 +307,7 @@ static int body_mode(struct cli_http *h, nng_http_res *nres, uint64_t *len, char
 	return v ? BODY_LENGTH : BODY_NONE;
 }
 
-static int read_body(struct cli_http *h, nng_http_conn *conn, nng_aio *aio, int mode,
+static int read_body(struct cli_http *h, nng_http_conn *conn, struct pd_aiowait *w, int mode,
                      uint64_t len, struct pd_buf *body, char *err, size_t errlen)
 {
 	uint8_t *chunk = malloc(READ_CHUNK);
@@ -312,9 +318,9 @@ static int read_body(struct cli_http *h, nng_http_conn *conn, nng_aio *aio, int 
 		if (mode == BODY_LENGTH && len - body->len < want)
 			want = (size_t)(len - body->len);
 		nng_iov iov = { chunk, want };
-		nng_aio_set_iov(aio, 1, &iov);
-		nng_http_conn_read(conn, aio);
-		int rv = wait_aio(aio);
+		nng_aio_set_iov(w->aio, 1, &iov);
+		nng_http_conn_read(conn, w->aio);
+		int rv = wait_aio(w, h->o.io_ms);
 		if (rv == NNG_ECONNSHUT || rv == NNG_ECLOSED) {
 			if (mode == BODY_CLOSE)
 				break;
@@ -327,11 +333,11 @@ static int read_body(struct cli_http *h, nng_http_conn *conn, nng_aio *aio, int 
 			rc = pd_nng_err(rv);
 		} else if (mode == BODY_CHUNKED) {
 			size_t used;
-			rc = cli_chunked_feed(&ch, chunk, nng_aio_count(aio), &used, body);
+			rc = cli_chunked_feed(&ch, chunk, nng_aio_count(w->aio), &used, body);
 			if (rc == 1)
 				break;
 		} else {
-			rc = pd_buf_add(body, chunk, nng_aio_count(aio));
+			rc = pd_buf_add(body, chunk, nng_aio_count(w->aio));
 			if (rc == 0 && mode == BODY_LENGTH && body->len == len)
 				break;
 		}
@@ -359,8 +365,8 @@ static int set_headers(struct cli_http *h, nng_http_req *req, const char *uri)
 	return rv;
 }
 
-static int send_req(struct cli_http *h, nng_http_conn *conn, nng_aio *aio, const char *target,
-                    char *err, size_t errlen)
+static int send_req(struct cli_http *h, nng_http_conn *conn, struct pd_aiowait *w,
+                    const char *target, char *err, size_t errlen)
 {
 	nng_http_req *req = NULL;
 	struct pd_buf uri;
@@ -377,14 +383,14 @@ static int send_req(struct cli_http *h, nng_http_conn *conn, nng_aio *aio, const
 			nng_http_req_free(req);
 		return pd_nng_err(rv);
 	}
-	nng_aio_set_timeout(aio, (nng_duration)h->o.io_ms);
-	nng_http_conn_write_req(conn, req, aio);
-	rv = wait_aio(aio);
+	nng_aio_set_timeout(w->aio, (nng_duration)h->o.io_ms);
+	nng_http_conn_write_req(conn, req, w->aio);
+	rv = wait_aio(w, h->o.io_ms);
 	nng_http_req_free(req);
 	return rv ? fail_early(h, 0, rv, err, errlen) : 0;
 }
 
-static int read_res(struct cli_http *h, nng_http_conn *conn, nng_aio *aio,
+static int read_res(struct cli_http *h, nng_http_conn *conn, struct pd_aiowait *w,
                     struct cli_http_res *res, char *err, size_t errlen)
 {
 	nng_http_res *nres;
@@ -393,8 +399,8 @@ static int read_res(struct cli_http *h, nng_http_conn *conn, nng_aio *aio,
 		snprintf(err, errlen, "%s", nng_strerror(rv));
 		return pd_nng_err(rv);
 	}
-	nng_http_conn_read_res(conn, nres, aio);
-	if ((rv = wait_aio(aio)) != 0) {
+	nng_http_conn_read_res(conn, nres, w->aio);
+	if ((rv = wait_aio(w, h->o.io_ms)) != 0) {
 		nng_http_res_free(nres);
 		return fail_early(h, 0, rv, err, errlen);
 	}
@@ -419,30 +425,31 @@ static int read_res(struct cli_http *h, nng_http_conn *conn, nng_aio *aio,
 		return mode;
 	if (mode == BODY_NONE)
 		return 0;
-	return read_body(h, conn, aio, mode, len, &res->body, err, errlen);
+	return read_body(h, conn, w, mode, len, &res->body, err, errlen);
 }
 
 int cli_http_get(struct cli_http *h, const char *target, struct cli_http_res *res, char *err,
                  size_t errlen)
 {
-	nng_aio *aio;
-	int rv = nng_aio_alloc(&aio, NULL, NULL);
-	if (rv != 0) {
-		snprintf(err, errlen, "%s", nng_strerror(rv));
-		return pd_nng_err(rv);
-	}
-	nng_aio_set_timeout(aio, (nng_duration)h->o.connect_ms);
-	nng_http_client_connect(h->client, aio);
-	if ((rv = wait_aio(aio)) != 0) {
-		int rc = fail_early(h, 1, rv, err, errlen);
-		nng_aio_free(aio);
+	struct pd_aiowait w;
+	int rc = pd_aiowait_init(&w);
+	if (rc != 0) {
+		snprintf(err, errlen, "%s", pd_strerror(rc));
 		return rc;
 	}
-	nng_http_conn *conn = nng_aio_get_output(aio, 0);
-	int rc = send_req(h, conn, aio, target, err, errlen);
+	nng_aio_set_timeout(w.aio, (nng_duration)h->o.connect_ms);
+	nng_http_client_connect(h->client, w.aio);
+	int rv = wait_aio(&w, h->o.connect_ms);
+	if (rv != 0) {
+		rc = fail_early(h, 1, rv, err, errlen);
+		pd_aiowait_fini(&w);
+		return rc;
+	}
+	nng_http_conn *conn = nng_aio_get_output(w.aio, 0);
+	rc = send_req(h, conn, &w, target, err, errlen);
 	if (rc == 0)
-		rc = read_res(h, conn, aio, res, err, errlen);
+		rc = read_res(h, conn, &w, res, err, errlen);
 	nng_http_conn_close(conn);
-	nng_aio_free(aio);
+	pd_aiowait_fini(&w);
 	return rc;
 }
