@@ -43,7 +43,9 @@ static int agg_open_store(struct agg *a, int create)
 {
 	char err[512];
 	struct store_opts so = { .block_cache_bytes = a->c->cache_bytes, .create = create,
-		.compression = a->c->store_compression };
+		.compression = a->c->store_compression,
+		.write_buffer_bytes = a->c->write_buffer_bytes,
+		.max_file_bytes = a->c->table_bytes };
 	int rc = store_open(&a->store, a->c->db, &so, err, sizeof(err));
 	if (rc == 0)
 		rc = migrate_store(a->store, a->c->db, err, sizeof(err));

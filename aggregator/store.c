@@ -9,6 +9,8 @@
 #include "pd_err.h"
 #include "record.h"
 
+/* Defaults; write-buffer and table-size in the configuration override the
+ * first and last (deploy/examples/aggregator.conf says when to). */
 #define STORE_WRITE_BUFFER (4u << 20)
 #define STORE_BLOCK 4096u
 #define STORE_MAX_FILE (8u << 20)

@@ -33,9 +33,9 @@ struct store_opts {
 	size_t write_buffer_bytes; /* 0: 4 MiB */
 	int create;               /* create if missing */
 	int compression;          /* 0 or 1: snappy; -1: none */
+	size_t max_file_bytes;    /* 0: 8 MiB */
 	/* Benchmarks and tests; 0 takes the default. */
 	size_t block_bytes;       /* 0: 4 KiB */
-	size_t max_file_bytes;    /* 0: 8 MiB */
 };
 
 int store_open(struct store **out, const char *dir, const struct store_opts *o, char *err,

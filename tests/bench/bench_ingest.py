@@ -20,6 +20,17 @@ import time
 from benchlib import ROOT, cpu_s, du_bytes, free_port, make_pki, mem_kib, start_aggregator
 
 
+def mib(size):
+    """store_bench's MiB argument for an aggregator size such as 16M or 1G
+    (0: its default)."""
+    if size is None:
+        return '0'
+    units = {'M': 1, 'G': 1024}
+    if size[-1:].upper() not in units or not size[:-1].isdigit():
+        raise SystemExit('bench_ingest: sizes are given as 16M or 1G, not %r' % size)
+    return str(int(size[:-1]) * units[size[-1].upper()])
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument('--build', default='build')
@@ -34,6 +45,10 @@ def main():
                     help="the aggregator's --value-cache (its default when not given)")
     ap.add_argument('--compression', default='snappy', choices=('snappy', 'none'),
                     help="the aggregator's --compression (and store_bench's)")
+    ap.add_argument('--write-buffer', default=None,
+                    help="the aggregator's --write-buffer, as 16M (and store_bench's)")
+    ap.add_argument('--table-size', default=None,
+                    help="the aggregator's --table-size, as 4M (and store_bench's)")
     ap.add_argument('--group-obs', type=int, default=None,
                     help="the aggregator's --group-obs (and store_bench's group)")
     ap.add_argument('--group-batches', type=int, default=None,
@@ -42,7 +57,8 @@ def main():
                     help="the aggregator's --contexts (batches received at once)")
     args = ap.parse_args()
     knobs = [(k, getattr(args, k.replace('-', '_')))
-             for k in ('cache-size', 'value-cache', 'group-obs', 'group-batches', 'contexts')]
+             for k in ('cache-size', 'value-cache', 'write-buffer', 'table-size', 'group-obs',
+                       'group-batches', 'contexts')]
     knobs = [(k, str(v)) for k, v in knobs if v is not None]
     build = os.path.join(ROOT, args.build)
     work = tempfile.mkdtemp(prefix='almanac-bench-', dir=os.path.join(ROOT, 'build'))
@@ -53,7 +69,8 @@ def main():
         os.makedirs(os.path.join(work, 'sb'))
         sb = subprocess.run([os.path.join(build, 'bench', 'store_bench'),
                              os.path.join(work, 'sb'), '2000000', str(args.repeat),
-                             '0', '0', '0', '1' if args.compression == 'snappy' else '-1'],
+                             mib(args.write_buffer), '0', mib(args.table_size),
+                             '1' if args.compression == 'snappy' else '-1'],
                             check=True, capture_output=True, text=True,
                             env=dict(os.environ, **({'STORE_BENCH_GROUP': str(args.group_obs)}
                                                     if args.group_obs else {}))).stdout
