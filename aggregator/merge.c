@@ -149,10 +149,10 @@ int merge_obs(struct merge *m, const struct pd_obs *o, uint32_t site)
 	/* The cache takes the value now, while its set and entry are still in
 	 * the CPU's cache: a second pass after the write missed on both again
 	 * (see valcache.h for what a failed write then requires). A tuple seen
-	 * for the first time (no old value) is only offered: it takes a free way but evicts
-	 * nothing, so a full cache keeps the tuples that repeat (50% repeats
-	 * into 10M tuples, 1M entries: LevelDB reads fell from 27.7% to 22.2%
-	 * of observations in tests/bench/store_bench.c). */
+	 * for the first time (no old value) is only offered: it takes a free
+	 * way but evicts nothing, so a full cache keeps the tuples that repeat
+	 * (50% repeats into 10M tuples, 1M entries: LevelDB reads fell from
+	 * 27.7% to 22.2% of observations in tests/bench/store_bench.c). */
 	if (rc == 0 && m->vc)
 		(old ? valcache_put : valcache_offer)(m->vc, m->key, kl, m->merged, (size_t)n);
 	return rc;
