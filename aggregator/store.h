@@ -4,8 +4,9 @@
  *
  * Opened with a bloom filter (10 bits per key), an LRU block cache and
  * snappy compression. Writes go through store_batch, applied atomically by
- * store_write (synced when asked). Reads use an optional snapshot so a
- * query sees one consistent state while ingest continues. The database
+ * store_write (synced when asked), its puts in key order (equal keys as
+ * they were put). Reads use an optional snapshot so a query sees one
+ * consistent state while ingest continues. The database
  * keeps a format version under REC_META "version": older formats open (and
  * are migrated by the caller, see migrate.h), newer ones fail with a
  * message saying what to do.
@@ -60,7 +61,9 @@ void store_batch_put(struct store_batch *b, const uint8_t *k, size_t kl, const u
 void store_batch_clear(struct store_batch *b);
 
 /* Applies b atomically; with sync the write is on disk when this returns.
- * Returns 0 or PD_ESTORE with LevelDB's message in err. */
+ * Returns 0 or PD_ESTORE with LevelDB's message in err; a batch that a put
+ * did not fit in (no memory, a key or value of 4 GiB or more) is refused
+ * whole, with a message saying so, until store_batch_clear. */
 int store_write(struct store *s, struct store_batch *b, int sync, char *err, size_t errlen);
 
 /* NULL (and iterators too) only while a failed reopen left the store closed. */

@@ -216,6 +216,41 @@ static void test_get_put_batches(void **state)
 	assert_value(f, NULL, "b", "two");
 	assert_value(f, NULL, "c", "3");
 
+	/* The batch goes to LevelDB in key order: a key put many times among
+	 * others still ends with its last value. */
+	store_batch_clear(b);
+	char mk[16], mv[16];
+	for (int i = 0; i < 500; i++) {
+		snprintf(mk, sizeof(mk), "m%d", (i * 7) % 13);
+		snprintf(mv, sizeof(mv), "%d", i);
+		store_batch_put(b, (const uint8_t *)mk, strlen(mk), (const uint8_t *)mv, strlen(mv));
+	}
+	assert_int_equal(store_write(f->st, b, 0, f->err, sizeof(f->err)), 0);
+	for (int key = 0; key < 13; key++) {
+		int last = -1;
+		for (int i = 0; i < 500; i++)
+			if ((i * 7) % 13 == key)
+				last = i;
+		snprintf(mk, sizeof(mk), "m%d", key);
+		snprintf(mv, sizeof(mv), "%d", last);
+		assert_value(f, NULL, mk, mv);
+	}
+
+	/* A put that does not fit (here a value of 4 GiB, refused before it
+	 * is read) fails the whole batch, with a reason, until it is cleared. */
+	store_batch_clear(b);
+	store_batch_put(b, (const uint8_t *)"x", 1, (const uint8_t *)"1", 1);
+	store_batch_put(b, (const uint8_t *)"y", 1, (const uint8_t *)"1", (size_t)UINT32_MAX + 1);
+	f->err[0] = 0;
+	assert_int_equal(store_write(f->st, b, 0, f->err, sizeof(f->err)), PD_ESTORE);
+	assert_non_null(strstr(f->err, "did not fit"));
+	assert_value(f, NULL, "x", NULL);
+	assert_value(f, NULL, "y", NULL);
+	store_batch_clear(b);
+	store_batch_put(b, (const uint8_t *)"x", 1, (const uint8_t *)"1", 1);
+	assert_int_equal(store_write(f->st, b, 0, f->err, sizeof(f->err)), 0);
+	assert_value(f, NULL, "x", "1");
+
 	/* Cleared, a batch writes nothing; reused, only what was put since. */
 	store_batch_put(b, (const uint8_t *)"d", 1, (const uint8_t *)"4", 1);
 	store_batch_clear(b);
