@@ -89,39 +89,79 @@ static size_t put_figs(uint8_t *p, uint64_t count, int64_t first, int64_t last)
 
 size_t rec_val_bound(size_t oldlen)
 {
-	return oldlen + REC_VAL_FIXED + REC_VAL_PER_SITE;
+	/* A one-site value can grow into the full form: its figures twice. */
+	return 2 * oldlen + REC_VAL_FIXED + REC_VAL_PER_SITE;
+}
+
+/* Reading a value of either form, its sites one at a time. */
+struct val_rd {
+	const uint8_t *v;
+	size_t len, pos;
+	uint64_t count, nsites, one_site;
+	int64_t first, last;
+	int one; /* REC_VAL_ONE: the site's figures are the totals */
+};
+
+static int val_open(struct val_rd *r, const uint8_t *v, size_t len)
+{
+	r->v = v;
+	r->len = len;
+	r->pos = 1;
+	if (len < 1 || (v[0] != REC_VAL_SITES && v[0] != REC_VAL_ONE) ||
+	    get_figs(v, len, &r->pos, &r->count, &r->first, &r->last) < 0)
+		return PD_EMALF;
+	r->one = v[0] == REC_VAL_ONE;
+	if (r->one) {
+		r->nsites = 1;
+		if (pd_get_var(v, len, &r->pos, &r->one_site) < 0 || r->one_site > UINT32_MAX)
+			return PD_EMALF;
+		return 0;
+	}
+	return pd_get_var(v, len, &r->pos, &r->nsites) < 0 ? PD_EMALF : 0;
+}
+
+static int val_site(struct val_rd *r, uint64_t *id, uint64_t *count, int64_t *first,
+                    int64_t *last)
+{
+	if (r->one) {
+		*id = r->one_site;
+		*count = r->count;
+		*first = r->first;
+		*last = r->last;
+		return 0;
+	}
+	if (pd_get_var(r->v, r->len, &r->pos, id) < 0 ||
+	    get_figs(r->v, r->len, &r->pos, count, first, last) < 0)
+		return PD_EMALF;
+	return 0;
 }
 
 int rec_val_merge(const uint8_t *old, size_t oldlen, uint32_t site, uint64_t count,
                   int64_t first_s, int64_t last_s, uint8_t *out, size_t cap)
 {
-	uint64_t tc = 0, nsites = 0;
+	struct val_rd r = { .nsites = 0 };
+	uint64_t tc = count;
 	int64_t tf = first_s, tl = last_s;
-	size_t pos = 1;
-
 	if (cap < rec_val_bound(oldlen))
 		return PD_ESPACE;
 	if (old && oldlen) {
-		if (old[0] != 1 || get_figs(old, oldlen, &pos, &tc, &tf, &tl) < 0 ||
-		    pd_get_var(old, oldlen, &pos, &nsites) < 0 || nsites > REC_SITES_MAX)
+		if (val_open(&r, old, oldlen) < 0 || r.nsites > REC_SITES_MAX)
 			return PD_EMALF;
-		if (first_s < tf)
-			tf = first_s;
-		if (last_s > tl)
-			tl = last_s;
+		tc += r.count;
+		tf = r.first < tf ? r.first : tf;
+		tl = r.last > tl ? r.last : tl;
 	}
 	/* Header, then the sites merged in id order. */
 	size_t w = 0;
-	out[w++] = 1;
-	w += put_figs(out + w, tc + count, tf, tl);
+	out[w++] = REC_VAL_SITES;
+	w += put_figs(out + w, tc, tf, tl);
 	size_t nsites_at = w;
 	w += 3; /* nsites, rewritten below (at most 3 varint bytes) */
-	uint64_t n_out = 0;
+	uint64_t n_out = 0, id = 0, c = 0;
+	int64_t f = 0, l = 0;
 	int placed = 0;
-	for (uint64_t i = 0; i < nsites; i++) {
-		uint64_t id, c;
-		int64_t f, l;
-		if (pd_get_var(old, oldlen, &pos, &id) < 0 || get_figs(old, oldlen, &pos, &c, &f, &l) < 0)
+	for (uint64_t i = 0; i < r.nsites; i++) {
+		if (val_site(&r, &id, &c, &f, &l) < 0)
 			return PD_EMALF;
 		if (!placed && id >= site) {
 			if (id == site) {
@@ -139,9 +179,13 @@ int rec_val_merge(const uint8_t *old, size_t oldlen, uint32_t site, uint64_t cou
 		w += put_figs(out + w, c, f, l);
 		n_out++;
 	}
-	if (pos != oldlen && old && oldlen)
+	if (r.pos != oldlen && old && oldlen)
 		return PD_EMALF;
 	if (!placed) {
+		id = site;
+		c = count;
+		f = first_s;
+		l = last_s;
 		w += pd_put_var(out + w, site);
 		w += put_figs(out + w, count, first_s, last_s);
 		n_out++;
@@ -149,6 +193,16 @@ int rec_val_merge(const uint8_t *old, size_t oldlen, uint32_t site, uint64_t cou
 	/* More sites than merge and decode accept would make the value corrupt. */
 	if (n_out > REC_SITES_MAX)
 		return PD_ELIMIT;
+	/* One site with the tuple's own figures (the usual case) is stored
+	 * once: 9-10 bytes fewer in every version LevelDB carries through
+	 * compaction (19 instead of 9 for a tuple of today seen once). */
+	if (n_out == 1 && c == tc && f == tf && l == tl) {
+		w = 0;
+		out[w++] = REC_VAL_ONE;
+		w += put_figs(out + w, tc, tf, tl);
+		w += pd_put_var(out + w, id);
+		return (int)w;
+	}
 	/* nsites as a fixed 3-byte varint keeps the layout simple to patch. */
 	out[nsites_at] = (uint8_t)(n_out | 0x80);
 	out[nsites_at + 1] = (uint8_t)((n_out >> 7) | 0x80);
@@ -159,20 +213,20 @@ int rec_val_merge(const uint8_t *old, size_t oldlen, uint32_t site, uint64_t cou
 int rec_val_decode(const uint8_t *v, size_t len, struct rec_val *out, struct rec_site *sites,
                    size_t max)
 {
-	size_t pos = 1;
-	uint64_t n;
-	if (len < 1 || v[0] != 1 ||
-	    get_figs(v, len, &pos, &out->count, &out->first_s, &out->last_s) < 0 ||
-	    pd_get_var(v, len, &pos, &n) < 0 || n > max)
+	struct val_rd r;
+	if (val_open(&r, v, len) < 0 || r.nsites > max)
 		return PD_EMALF;
-	out->nsites = (size_t)n;
+	out->count = r.count;
+	out->first_s = r.first;
+	out->last_s = r.last;
+	out->nsites = (size_t)r.nsites;
 	out->sites = sites;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < r.nsites; i++) {
 		uint64_t id;
-		if (pd_get_var(v, len, &pos, &id) < 0 || id > UINT32_MAX ||
-		    get_figs(v, len, &pos, &sites[i].count, &sites[i].first_s, &sites[i].last_s) < 0)
+		if (val_site(&r, &id, &sites[i].count, &sites[i].first_s, &sites[i].last_s) < 0 ||
+		    id > UINT32_MAX)
 			return PD_EMALF;
 		sites[i].site = (uint32_t)id;
 	}
-	return pos == len ? 0 : PD_EMALF;
+	return r.pos == len ? 0 : PD_EMALF;
 }

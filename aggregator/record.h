@@ -16,7 +16,10 @@
  *
  * A record value carries the merged figures and one entry per site:
  *   [u8 1][count][first][last-first][nsites] ([site][count][first][last-first])*
- * as LEB128 varints (first zigzag-encoded), sites in ascending id order.
+ * as LEB128 varints (first zigzag-encoded), sites in ascending id order;
+ * a tuple seen by one site, whose figures are then the tuple's own, is
+ *   [u8 2][count][first][last-first][site]
+ * (store format 3; format 2 has only the first form, which still reads).
  * Merging uses the observation rule, so applying the same figures in any
  * grouping gives the same value. Pure functions; no allocation.
  */
@@ -27,6 +30,12 @@
 #include <stdint.h>
 
 #include "pd_obs.h"
+
+/* The first byte of a record value: which form it is in. */
+enum rec_val_form {
+	REC_VAL_SITES = 1,
+	REC_VAL_ONE = 2,
+};
 
 enum rec_family {
 	REC_RRSET = 0x01,

@@ -471,7 +471,8 @@ static void test_val_new_tuple(void **state)
 	int nb = rec_val_merge(b, 0, 5, 3, 100, 200, b, sizeof(b));
 	assert_int_equal(na, nb);
 	assert_memory_equal(a, b, (size_t)na);
-	assert_int_equal(a[0], 1); /* the version byte */
+	assert_int_equal(na, 6);
+	assert_int_equal(a[0], REC_VAL_ONE); /* one site: the short form */
 
 	struct rec_val rv;
 	decode_ok(a, (size_t)na, &rv);
@@ -480,11 +481,103 @@ static void test_val_new_tuple(void **state)
 	assert_int_equal(rv.last_s, 200);
 	assert_int_equal(rv.nsites, 1);
 	assert_site(&rv.sites[0], 5, 3, 100, 200);
-	/* The documented layout: [1][count][first zigzag][last-first][nsites]... */
+	/* The documented layout: [2][count][first zigzag][last-first][site]. */
 	assert_int_equal(a[1], 3);
 	assert_int_equal(a[2], (200 & 0x7f) | 0x80);
 	assert_int_equal(a[3], 200 >> 7);
 	assert_int_equal(a[4], 100);
+	assert_int_equal(a[5], 5);
+}
+
+/*
+ * The one-site form: kept while one site observes the tuple, the full form
+ * once a second does (each site's figures intact), and written by merges
+ * into format 2's full form of one site. A full-form value whose one site
+ * disagrees with its totals keeps the full form: nothing is lost.
+ */
+static void test_val_one_site_form(void **state)
+{
+	(void)state;
+	uint8_t a[256], b[256], c[256];
+	int na = rec_val_merge(NULL, 0, 5, 3, 100, 200, a, sizeof(a));
+	int nb = rec_val_merge(a, (size_t)na, 5, 2, 90, 150, b, sizeof(b));
+	assert_true(nb > 0);
+	assert_int_equal(b[0], REC_VAL_ONE);
+	struct rec_val rv;
+	decode_ok(b, (size_t)nb, &rv);
+	assert_int_equal(rv.count, 5);
+	assert_int_equal(rv.nsites, 1);
+	assert_site(&rv.sites[0], 5, 5, 90, 200);
+
+	/* A second site: the full form, the first site's figures unchanged. */
+	int nc = rec_val_merge(b, (size_t)nb, 2, 1, 50, 300, c, sizeof(c));
+	assert_true(nc > 0);
+	assert_int_equal(c[0], REC_VAL_SITES);
+	decode_ok(c, (size_t)nc, &rv);
+	assert_int_equal(rv.count, 6);
+	assert_int_equal(rv.first_s, 50);
+	assert_int_equal(rv.last_s, 300);
+	assert_int_equal(rv.nsites, 2);
+	assert_site(&rv.sites[0], 2, 1, 50, 300);
+	assert_site(&rv.sites[1], 5, 5, 90, 200);
+	/* Same figures merged the other way round: the same bytes. */
+	int nx = rec_val_merge(NULL, 0, 2, 1, 50, 300, a, sizeof(a));
+	nx = rec_val_merge(a, (size_t)nx, 5, 5, 90, 200, b, sizeof(b));
+	assert_int_equal(nx, nc);
+	assert_memory_equal(b, c, (size_t)nc);
+
+	/* Format 2's full form with one site becomes the short form. */
+	const uint8_t full1[] = { 1, 2, 20, 5, 1, 7, 2, 20, 5 };
+	decode_ok(full1, sizeof(full1), &rv);
+	assert_site(&rv.sites[0], 7, 2, 10, 15);
+	nb = rec_val_merge(full1, sizeof(full1), 7, 1, 12, 12, b, sizeof(b));
+	assert_true(nb > 0);
+	assert_int_equal(b[0], REC_VAL_ONE);
+	decode_ok(b, (size_t)nb, &rv);
+	assert_int_equal(rv.count, 3);
+	assert_site(&rv.sites[0], 7, 3, 10, 15);
+
+	/* Totals that disagree with the one site stay in the full form. */
+	const uint8_t odd[] = { 1, 5, 20, 5, 1, 7, 2, 20, 5 };
+	nb = rec_val_merge(odd, sizeof(odd), 7, 1, 12, 12, b, sizeof(b));
+	assert_true(nb > 0);
+	assert_int_equal(b[0], REC_VAL_SITES);
+	decode_ok(b, (size_t)nb, &rv);
+	assert_int_equal(rv.count, 6);
+	assert_site(&rv.sites[0], 7, 3, 10, 15);
+
+	/* The largest short form gaining the largest site fits the bound. */
+	na = rec_val_merge(NULL, 0, UINT32_MAX - 1, UINT64_MAX / 2, INT64_MIN, INT64_MAX, a,
+	                   sizeof(a));
+	assert_true(na > 0 && a[0] == REC_VAL_ONE);
+	size_t cap = rec_val_bound((size_t)na);
+	assert_true(cap <= sizeof(c));
+	assert_int_equal(rec_val_merge(a, (size_t)na, UINT32_MAX, UINT64_MAX / 2, INT64_MIN,
+	                               INT64_MAX, c, cap - 1),
+	                 PD_ESPACE);
+	nc = rec_val_merge(a, (size_t)na, UINT32_MAX, UINT64_MAX / 2, INT64_MIN, INT64_MAX, c, cap);
+	assert_true(nc > 0 && (size_t)nc <= cap);
+	decode_ok(c, (size_t)nc, &rv);
+	assert_int_equal(rv.nsites, 2);
+	assert_site(&rv.sites[0], UINT32_MAX - 1, UINT64_MAX / 2, INT64_MIN, INT64_MAX);
+	assert_site(&rv.sites[1], UINT32_MAX, UINT64_MAX / 2, INT64_MIN, INT64_MAX);
+
+	/* Short forms that are corrupt: truncated, trailing bytes, a site id
+	 * beyond 32 bits. */
+	na = rec_val_merge(NULL, 0, 300, 3, 100, 200, a, sizeof(a));
+	for (int l = 1; l < na; l++) {
+		assert_int_equal(rec_val_decode(a, (size_t)l, &rv, site_buf, 4), PD_EMALF);
+		assert_int_equal(rec_val_merge(a, (size_t)l, 1, 1, 1, 1, c, sizeof(c)), PD_EMALF);
+	}
+	a[na] = 0;
+	assert_int_equal(rec_val_decode(a, (size_t)na + 1, &rv, site_buf, 4), PD_EMALF);
+	assert_int_equal(rec_val_merge(a, (size_t)na + 1, 1, 1, 1, 1, c, sizeof(c)), PD_EMALF);
+	const uint8_t wide[] = { 2, 1, 0, 0, 0x80, 0x80, 0x80, 0x80, 0x10 };
+	assert_int_equal(rec_val_decode(wide, sizeof(wide), &rv, site_buf, 4), PD_EMALF);
+	assert_int_equal(rec_val_merge(wide, sizeof(wide), 1, 1, 1, 1, c, sizeof(c)), PD_EMALF);
+	/* No room for even one site. */
+	na = rec_val_merge(NULL, 0, 3, 3, 100, 200, a, sizeof(a));
+	assert_int_equal(rec_val_decode(a, (size_t)na, &rv, site_buf, 0), PD_EMALF);
 }
 
 /* count summed, first min, last max: overall and per site; sites sorted. */
@@ -709,7 +802,7 @@ static void test_val_corrupt_rejected(void **state)
 	assert_int_equal(rec_val_decode(v, 0, &rv, site_buf, REC_SITES_MAX), PD_EMALF);
 
 	/* Another version byte. */
-	const uint8_t versions[] = { 0, 2, 0x81, 0xff };
+	const uint8_t versions[] = { 0, 3, 0x81, 0xff };
 	for (size_t i = 0; i < sizeof(versions); i++) {
 		memcpy(buf, v, len);
 		buf[0] = versions[i];
@@ -945,6 +1038,7 @@ int main(void)
 		cmocka_unit_test(test_key_zone_prefix),
 		cmocka_unit_test(test_key_parse_malformed),
 		cmocka_unit_test(test_val_new_tuple),
+		cmocka_unit_test(test_val_one_site_form),
 		cmocka_unit_test(test_val_merge_rule),
 		cmocka_unit_test(test_val_sites_ascending),
 		cmocka_unit_test(test_val_order_and_grouping_property),

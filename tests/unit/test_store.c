@@ -20,6 +20,7 @@
 #include <leveldb/c.h>
 
 #include "pd_buf.h"
+#include "migrate.h"
 #include "pd_err.h"
 #include "record.h"
 #include "store.h"
@@ -147,6 +148,46 @@ static void test_create_and_stamp(void **state)
 	assert_int_equal(store_get(f->st, NULL, version_key, sizeof(version_key), &f->v), 1);
 	assert_memory_equal(f->v.data, want, f->v.len);
 	store_close(NULL);
+}
+
+/* A format 2 store: migration stamps format 3, and its values (the full
+ * form even for one site) read and merge into the short form. */
+static void test_format_2_store_migrates(void **state)
+{
+	struct fx *f = *state;
+	open_ok(f);
+	assert_int_equal(store_set_version(f->st, 2, f->err, sizeof(f->err)), 0);
+	const uint8_t key[] = { REC_RRSET, 1, 'x', 0, 0, 1, 10, 0, 0, 1 };
+	const uint8_t full1[] = { 1, 2, 20, 5, 1, 7, 2, 20, 5 };
+	struct store_batch *b = store_batch_new();
+	assert_non_null(b);
+	store_batch_put(b, key, sizeof(key), full1, sizeof(full1));
+	assert_int_equal(store_write(f->st, b, 1, f->err, sizeof(f->err)), 0);
+	store_batch_free(b);
+	store_close(f->st);
+	f->st = NULL;
+
+	assert_int_equal(open_at(f, &f->st, 0), 0);
+	assert_int_equal(store_version(f->st), 2);
+	assert_int_equal(migrate_store(f->st, f->dir, f->err, sizeof(f->err)), 0);
+	assert_int_equal(store_version(f->st), 3);
+	pd_buf_reset(&f->v);
+	assert_int_equal(store_get(f->st, NULL, key, sizeof(key), &f->v), 1);
+	struct rec_site sites[4];
+	struct rec_val rv;
+	assert_int_equal(rec_val_decode(f->v.data, f->v.len, &rv, sites, 4), 0);
+	assert_int_equal(rv.count, 2);
+	assert_int_equal(rv.nsites, 1);
+	assert_int_equal(sites[0].site, 7);
+	uint8_t out[128];
+	int n = rec_val_merge(f->v.data, f->v.len, 7, 1, 12, 12, out, sizeof(out));
+	assert_true(n > 0);
+	assert_int_equal(out[0], REC_VAL_ONE);
+	store_close(f->st);
+	f->st = NULL;
+	/* Stamped: the next open has nothing to do. */
+	assert_int_equal(open_at(f, &f->st, 0), 0);
+	assert_int_equal(store_version(f->st), STORE_FORMAT_VERSION);
 }
 
 /* A store written by a newer aggregator: refused, with what to do. */
@@ -581,6 +622,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_create_and_stamp, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_format_2_store_migrates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_version_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_get_put_batches, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_iterators, setup, teardown),
