@@ -24,7 +24,6 @@ struct kvlist {
 	size_t used, cap;
 	struct kl_ord *order, *tmp; /* tmp: the radix sort's other buffer */
 	size_t count, ord_cap, nsorted;
-	size_t shared; /* leading key bytes all pairs have in common */
 };
 
 struct kvlist *kvlist_new(void)
@@ -102,25 +101,16 @@ int kvlist_add(struct kvlist *l, const uint8_t *k, size_t kl, const uint8_t *v, 
 		memcpy(e->data, k, kl);
 	if (vl)
 		memcpy(e->data + kl, v, vl);
-	if (l->count == 0) {
-		l->shared = kl;
-	} else {
-		const uint8_t *f = kl_at(l, 0)->data; /* the first pair's key */
-		size_t i = 0, lim = kl < l->shared ? kl : l->shared;
-		while (i < lim && f[i] == k[i])
-			i++;
-		l->shared = i;
-	}
 	l->count++;
 	l->used += sz;
 	l->nsorted = 0;
 	return 0;
 }
 
-static uint64_t kl_head(const struct kl_ent *e, size_t skip)
+static uint64_t kl_head(const struct kl_ent *e, size_t depth)
 {
 	uint64_t h = 0;
-	for (size_t i = skip; i < skip + 8; i++)
+	for (size_t i = depth; i < depth + 8; i++)
 		h = h << 8 | (i < e->klen ? e->data[i] : 0);
 	return h;
 }
@@ -211,7 +201,7 @@ void kvlist_sort(struct kvlist *l)
 		l->order[i].e = kl_at(l, off);
 		off += kl_size(l->order[i].e->klen, l->order[i].e->vlen);
 	}
-	kl_sort_range(l, 0, l->count, l->shared, KL_DEPTH_STEPS);
+	kl_sort_range(l, 0, l->count, 0, KL_DEPTH_STEPS);
 	l->nsorted = l->count;
 }
 

@@ -83,7 +83,7 @@ static void test_order(void **state)
 		                "www.12345678a", "www.12345678ab", "www.12345678b", "www.22" };
 	assert_sorted(l, want, wantv, 9);
 
-	/* An add needs a new sort; the shared prefix shrinks with it. */
+	/* An add needs a new sort. */
 	add_s(l, "com.", "");
 	assert_sorted(l, NULL, NULL, 0);
 	kvlist_sort(l);
