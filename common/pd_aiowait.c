@@ -50,9 +50,9 @@ int pd_aiowait_wait(struct pd_aiowait *w, unsigned ms)
 	struct timespec until = pd_deadline(CLOCK_MONOTONIC, ms);
 	int rc = 0;
 	pthread_mutex_lock(&w->mu);
-	while (!w->done && rc == 0)
+	while (!w->done && !w->stopped && rc == 0)
 		rc = pthread_cond_timedwait(&w->cv, &w->mu, &until);
-	int late = !w->done;
+	int late = !w->done && !w->stopped;
 	pthread_mutex_unlock(&w->mu);
 	if (late)
 		nng_aio_cancel(w->aio);
@@ -65,4 +65,18 @@ int pd_aiowait_wait(struct pd_aiowait *w, unsigned ms)
 	/* An operation that ended on its own just as it was cancelled was not
 	 * late after all. */
 	return late && nng_aio_result(w->aio) == NNG_ECANCELED ? PD_ETIMEOUT : 0;
+}
+
+void pd_aiowait_stop(struct pd_aiowait *w)
+{
+	if (!w->aio)
+		return;
+	/* NNG 1.5.2 fails an operation started on a stopped aio without
+	 * running the callback, so done would never be set: the flag ends
+	 * such waits, and nng_aio_wait then returns at once. */
+	pthread_mutex_lock(&w->mu);
+	w->stopped = 1;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	nng_aio_stop(w->aio);
 }

@@ -19,6 +19,7 @@ struct pd_aiowait {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int done; /* the aio's callback has run */
+	int stopped; /* pd_aiowait_stop was called */
 };
 
 /* 0, or a negative PD_E* code (then nothing to fini). */
@@ -33,5 +34,11 @@ void pd_aiowait_fini(struct pd_aiowait *w);
  * thread waits on a given w at a time.
  */
 int pd_aiowait_wait(struct pd_aiowait *w, unsigned ms);
+/*
+ * Ends the operation in flight on w, if any, and makes every operation
+ * started on w->aio later fail at once (NNG_ECANCELED): a thread in or
+ * about to enter pd_aiowait_wait returns promptly. Any thread; for good.
+ */
+void pd_aiowait_stop(struct pd_aiowait *w);
 
 #endif

@@ -7,7 +7,7 @@ set -eu
 build="build-essential pkg-config libpcap-dev libnng-dev libmsgpack-dev \
 libleveldb-dev libmbedtls-dev libcmocka-dev openssl"
 test_extra="clang libclang-rt-14-dev python3 python3-pytest tshark tcpdump \
-iproute2 valgrind chromium fonts-dejavu-core prometheus \
+iproute2 valgrind gdb chromium fonts-dejavu-core prometheus \
 ansible ansible-lint systemd"
 bench_extra="time"
 

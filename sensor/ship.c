@@ -19,6 +19,8 @@
 #define SHIP_REFUSED_RETRY_MS 60000
 #define SHIP_CLOSE_MS 5000 /* bound on closing the socket at exit */
 #define SHIP_STALL_MS 5000 /* past an aio's own timeout: NNG missed it */
+/* With no connection for this long, dial anew (ship_watch). */
+#define SHIP_REDIAL_MS 15000
 
 struct sender {
 	struct ship *ship;
@@ -43,7 +45,15 @@ struct ship {
 	int halted; /* 1: the socket is closed; -1: left to NNG (ship_halt) */
 	struct sender senders[SHIP_MAX_INFLIGHT];
 	unsigned nsenders;
+	pthread_t watch;      /* the dial watchdog (ship_watch) */
+	int watching;
+	/* Connections, kept by NNG's pipe callbacks; under pipe_mu, never
+	 * held across an NNG call (the callbacks run inside them). */
+	pthread_mutex_t pipe_mu;
+	unsigned npipes;
+	uint64_t nopipe_since_ms; /* when npipes last became 0 */
 	uint64_t last_ack_ms;  /* the aggregator last answered (any reply) */
+	uint64_t asked_ms;     /* first request since that answer; 0: none */
 	struct sender hb;      /* the heartbeat's own context */
 	pthread_mutex_t hb_mu;
 	struct backoff backoff; /* after failed sends */
@@ -69,6 +79,14 @@ static uint64_t ship_pick(struct ship *s)
 			return seq;
 	}
 	return 0;
+}
+
+static int ship_stopping(struct ship *s)
+{
+	pthread_mutex_lock(&s->mu);
+	int stopping = s->stopping;
+	pthread_mutex_unlock(&s->mu);
+	return stopping;
 }
 
 static void ship_backoff(struct ship *s, const struct sender *d, unsigned min_ms)
@@ -125,6 +143,10 @@ static int sender_exchange(struct sender *d, struct pd_batch_reply *r, nng_msg *
 	if (rv != 0)
 		return pd_nng_err(rv);
 	nng_aio *aio = d->w.aio;
+	pthread_mutex_lock(&s->mu);
+	if (!s->asked_ms)
+		s->asked_ms = now_ms();
+	pthread_mutex_unlock(&s->mu);
 	nng_aio_set_msg(aio, m);
 	nng_aio_set_timeout(aio, (nng_duration)s->o.reply_timeout_ms);
 	nng_ctx_send(d->ctx, aio);
@@ -141,6 +163,7 @@ static int sender_exchange(struct sender *d, struct pd_batch_reply *r, nng_msg *
 	*reply = nng_aio_get_msg(aio);
 	pthread_mutex_lock(&s->mu);
 	s->last_ack_ms = now_ms();
+	s->asked_ms = 0;
 	pthread_mutex_unlock(&s->mu);
 	if (pd_batch_reply_decode(nng_msg_body(*reply), nng_msg_len(*reply), r) < 0)
 		return PD_EPROTO;
@@ -217,13 +240,107 @@ static void *sender_main(void *arg)
 		if (rc == 0) {
 			STAT_INC_SHARED(s->st, batches_sent);
 			rc = sender_exchange(d, &r, &reply);
-			sender_outcome(d, seq, rc, &r);
+			if (rc == 0 || !ship_stopping(s))
+				sender_outcome(d, seq, rc, &r);
 		}
 		if (reply)
 			nng_msg_free(reply);
 		pthread_mutex_lock(&s->mu);
 		d->seq = 0;
 		pthread_cond_broadcast(&s->cv);
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+static void ship_pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	struct ship *s = arg;
+	(void)p;
+	pthread_mutex_lock(&s->pipe_mu);
+	if (ev == NNG_PIPE_EV_ADD_POST)
+		s->npipes++;
+	else if (s->npipes && --s->npipes == 0)
+		s->nopipe_since_ms = now_ms();
+	pthread_mutex_unlock(&s->pipe_mu);
+}
+
+/* A dialer that connects, and reconnects, by itself. NNG error or 0. */
+static int ship_dial(struct ship *s, nng_dialer *d)
+{
+	int rv = nng_dialer_create(d, s->sock, s->o.url);
+	if (rv != 0)
+		return rv;
+	if ((rv = nng_dialer_set_ptr(*d, NNG_OPT_TLS_CONFIG, s->tls)) != 0 ||
+	    (rv = nng_dialer_start(*d, NNG_FLAG_NONBLOCK)) != 0)
+		nng_dialer_close(*d);
+	return rv;
+}
+
+/* Milliseconds without a connection; 0 while there is one. */
+static uint64_t ship_nopipe_ms(struct ship *s, uint64_t now)
+{
+	pthread_mutex_lock(&s->pipe_mu);
+	uint64_t since = s->npipes ? 0 : s->nopipe_since_ms;
+	pthread_mutex_unlock(&s->pipe_mu);
+	return since && now > since ? now - since : 0;
+}
+
+/* Milliseconds since a request the aggregator has not answered, nor any
+ * other since; 0 when there is none. */
+static uint64_t ship_silent_ms(struct ship *s, uint64_t now)
+{
+	pthread_mutex_lock(&s->mu);
+	uint64_t asked = s->asked_ms;
+	pthread_mutex_unlock(&s->mu);
+	return asked && now > asked ? now - asked : 0;
+}
+
+/*
+ * The dial watchdog. NNG redials by itself, every 5 s at most, but 1.5.2
+ * has been seen to stop for good after the aggregator restarted: once
+ * with no connection left and the dialer idle, once holding a connection
+ * the kernel had already reset, with every request queued behind it. So
+ * when there has been no connection for SHIP_REDIAL_MS, or the aggregator
+ * has answered nothing for a whole reply timeout since it was asked
+ * something, the dialer is replaced: the new one dials at once, and closing
+ * the old one closes its connection. At most once per SHIP_REDIAL_MS; an
+ * aggregator that is really down costs one refused connection more then.
+ */
+static void *ship_watch(void *arg)
+{
+	struct ship *s = arg;
+	uint64_t last_redial = now_ms();
+	int logged = 0;
+	pthread_mutex_lock(&s->mu);
+	while (!s->stopping) {
+		struct timespec ts = pd_deadline(CLOCK_REALTIME, 1000);
+		pthread_cond_timedwait(&s->cv, &s->mu, &ts);
+		if (s->stopping)
+			break;
+		pthread_mutex_unlock(&s->mu);
+		uint64_t now = now_ms(), without = ship_nopipe_ms(s, now);
+		uint64_t silent = ship_silent_ms(s, now);
+		int stuck = without >= SHIP_REDIAL_MS || silent >= s->o.reply_timeout_ms;
+		if (!stuck)
+			logged = 0; /* the next episode is logged again */
+		nng_dialer fresh;
+		if (stuck && now - last_redial >= SHIP_REDIAL_MS && ship_dial(s, &fresh) == 0) {
+			nng_dialer_close(s->dialer);
+			s->dialer = fresh;
+			last_redial = now;
+			STAT_INC_SHARED(s->st, ship_redials);
+			if (!logged && without)
+				log_info("ship: no connection to %s for %llu s; dialling anew (and every "
+				         "%u s until one is up)", s->o.url,
+				         (unsigned long long)without / 1000, SHIP_REDIAL_MS / 1000);
+			else if (!logged)
+				log_warnx("ship: %s has answered nothing for %llu s; closed the connection "
+				          "and dialling anew", s->o.url,
+				          (unsigned long long)silent / 1000);
+			logged = 1;
+		}
+		pthread_mutex_lock(&s->mu);
 	}
 	pthread_mutex_unlock(&s->mu);
 	return NULL;
@@ -245,9 +362,10 @@ static int ship_socket(struct ship *s, char *err, size_t errlen)
 	nng_socket_set_ms(s->sock, NNG_OPT_RECONNMINT, 100);
 	nng_socket_set_ms(s->sock, NNG_OPT_RECONNMAXT, 5000);
 	nng_socket_set_size(s->sock, NNG_OPT_RECVMAXSZ, 65536);
-	if ((rv = nng_dialer_create(&s->dialer, s->sock, s->o.url)) != 0 ||
-	    (rv = nng_dialer_set_ptr(s->dialer, NNG_OPT_TLS_CONFIG, s->tls)) != 0 ||
-	    (rv = nng_dialer_start(s->dialer, NNG_FLAG_NONBLOCK)) != 0) {
+	s->nopipe_since_ms = now_ms();
+	if ((rv = nng_pipe_notify(s->sock, NNG_PIPE_EV_ADD_POST, ship_pipe_event, s)) != 0 ||
+	    (rv = nng_pipe_notify(s->sock, NNG_PIPE_EV_REM_POST, ship_pipe_event, s)) != 0 ||
+	    (rv = ship_dial(s, &s->dialer)) != 0) {
 		snprintf(err, errlen, "ship: cannot dial %s (%s)", s->o.url, nng_strerror(rv));
 		return pd_nng_err(rv);
 	}
@@ -271,6 +389,7 @@ int ship_start(struct ship **out, const struct ship_opts *o, struct spool *sp,
 	s->st = st;
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_mutex_init(&s->hb_mu, NULL);
+	pthread_mutex_init(&s->pipe_mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
 	int rc = ship_socket(s, err, errlen);
 	if (rc == 0 && sender_init(&s->hb, s, 1u << 20) != 0) {
@@ -287,6 +406,11 @@ int ship_start(struct ship **out, const struct ship_opts *o, struct spool *sp,
 		}
 		s->nsenders++;
 	}
+	if (rc == 0 && pthread_create(&s->watch, NULL, ship_watch, s) != 0) {
+		snprintf(err, errlen, "ship: cannot start the dial watchdog");
+		rc = PD_ENET;
+	}
+	s->watching = rc == 0;
 	if (rc < 0) {
 		ship_stop(s);
 		return rc;
@@ -326,8 +450,18 @@ int ship_halt(struct ship *s)
 		s->stopping = 1;
 		pthread_cond_broadcast(&s->cv);
 		pthread_mutex_unlock(&s->mu);
-		/* Closing the socket ends every exchange in flight at once (and
-		 * any started after this); the batches stay spooled. */
+		/* Every exchange in flight ends now, and any started later fails
+		 * at once; the batches stay spooled. The socket closes only then:
+		 * NNG 1.5.2's close can hang when it races a request in flight. */
+		for (unsigned i = 0; i < SHIP_MAX_INFLIGHT; i++)
+			pd_aiowait_stop(&s->senders[i].w);
+		pd_aiowait_stop(&s->hb.w);
+		for (unsigned i = 0; i < s->nsenders; i++)
+			pthread_join(s->senders[i].thread, NULL);
+		s->nsenders = 0;
+		if (s->watching)
+			pthread_join(s->watch, NULL);
+		s->watching = 0;
 		s->halted = 1;
 		if (s->sock.id > 0 && pd_nng_close_bounded(s->sock, SHIP_CLOSE_MS) < 0) {
 			log_warnx("ship: the connection did not close within %u s (an NNG 1.5.2 "
@@ -343,14 +477,13 @@ void ship_stop(struct ship *s)
 {
 	if (!s || ship_halt(s) < 0)
 		return;
-	for (unsigned i = 0; i < s->nsenders; i++)
-		pthread_join(s->senders[i].thread, NULL);
 	for (unsigned i = 0; i < SHIP_MAX_INFLIGHT; i++)
 		sender_fini(&s->senders[i]);
 	sender_fini(&s->hb);
 	if (s->tls)
 		nng_tls_config_free(s->tls);
 	pthread_mutex_destroy(&s->hb_mu);
+	pthread_mutex_destroy(&s->pipe_mu);
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->cv);
 	free(s);

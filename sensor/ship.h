@@ -44,10 +44,11 @@ uint64_t ship_idle_ms(struct ship *s);
  * and waits for its answer: 0 or a negative code. */
 int ship_heartbeat(struct ship *s, const uint8_t *msg, size_t len);
 
-/* Ends every exchange in flight, the heartbeat's too, and refuses new
- * ones (the batches stay spooled); s stays valid for ship_stop. 0, or -1
- * when NNG did not close the connection in time: then threads may still
- * be inside ship_heartbeat and s must be left alone (ship_stop does). */
+/* Ends every exchange in flight, the heartbeat's too, refuses new ones
+ * (the batches stay spooled), joins the senders and closes the socket; s
+ * stays valid for ship_stop. 0, or -1 when NNG did not close the socket
+ * in time: then NNG may still use s, which must be left alone (ship_stop
+ * does). A thread inside ship_heartbeat returns promptly either way. */
 int ship_halt(struct ship *s);
 /* ship_halt, then waits for the senders and frees s. */
 void ship_stop(struct ship *s);

@@ -71,6 +71,7 @@
 	X(heartbeats_sent) \
 	X(heartbeats_acked) \
 	X(ship_errors) \
+	X(ship_redials) \
 	X(ship_stalls)
 
 enum sensor_stat {

@@ -157,12 +157,12 @@ void uplink_close(struct uplink *u)
 		u->stopping = 1;
 		pthread_cond_broadcast(&u->cv);
 		pthread_mutex_unlock(&u->mu);
-		/* A heartbeat in flight ends when the connection closes, not
-		 * before: NNG 1.5.2 has been seen to never time out an exchange
-		 * with an aggregator that refuses the handshake. If the close
-		 * itself hangs, the thread may never return, so it is left. */
-		if (ship_halt(u->ship) == 0)
-			pthread_join(u->hb_thread, NULL);
+		/* ship_halt ends a heartbeat in flight (NNG 1.5.2 has been seen
+		 * to never time out one with an aggregator that refuses the
+		 * handshake), so the thread returns whether or not the socket
+		 * then closes in time. */
+		(void)ship_halt(u->ship);
+		pthread_join(u->hb_thread, NULL);
 	}
 	ship_stop(u->ship);
 	batcher_free(u->batcher);

@@ -28,6 +28,29 @@ def wait_for(cond, what, timeout=30, detail=None):
         time.sleep(0.02)
 
 
+def stacks(pid):
+    """Every thread's stack of a live process (gdb), for a failure message:
+    a hang found once in CI must say where it hung."""
+    try:
+        p = subprocess.run(['gdb', '-p', str(pid), '-batch', '-nx', '-ex',
+                            'thread apply all bt 30'], capture_output=True, text=True,
+                           timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return 'no stacks: %s' % e
+    return '\n'.join(l for l in p.stdout.splitlines()
+                     if l.startswith(('Thread', '#')))
+
+
+def wait_exit(proc, timeout, log=()):
+    """proc's exit status; if it has not exited within timeout, fails with
+    its log and its threads' stacks (the process is left for the caller)."""
+    try:
+        return proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise AssertionError('pid %d did not exit within %d s\n%s\n--- stacks:\n%s'
+                             % (proc.pid, timeout, ''.join(log), stacks(proc.pid)))
+
+
 class Pki:
     """A CA with certificates issued on demand (cached per name)."""
 

@@ -18,7 +18,7 @@ import pytest
 
 from conftest import (binary, diff_observations, gencap, load_jsonl, merge_lines,
                       parse_counters)
-from procs import Aggregator, Pki, run, sensor_cmd, wait_for
+from procs import Aggregator, Pki, run, sensor_cmd, wait_exit, wait_for
 
 
 @pytest.fixture(scope='module')
@@ -304,7 +304,7 @@ def test_aggregator_killed_mid_ingest_loses_and_doubles_nothing(pki, capture, tm
         wait_for(lambda: a.counters()['batches_applied'] >= 20, 'some batches applied')
         a.kill()
         a.start()  # same store, same port
-        assert sensor.wait(timeout=300) == 0, ''.join(log)
+        assert wait_exit(sensor, 300, log) == 0, ''.join(log)
     finally:
         if sensor.poll() is None:
             sensor.kill()
@@ -335,7 +335,7 @@ def test_sigterm_answers_the_batches_in_flight_and_loses_nothing(pki, capture, t
         spooled = len(os.listdir(tmp_path / 'state' / 'spool'))
         assert spooled > 0, 'the backlog was gone before SIGTERM: nothing tested'
         a.start()
-        assert s.wait(timeout=300) == 0, ''.join(log)
+        assert wait_exit(s, 300, log) == 0, ''.join(log)
     finally:
         if s.poll() is None:
             s.kill()
@@ -412,14 +412,105 @@ def test_sensor_killed_while_acks_flow(pki, capture, tmp_path, shm_dir):
 def test_aggregator_down_then_up(pki, capture, tmp_path):
     cap, truth = capture
     a = Aggregator(pki, tmp_path / 'db')
-    s, _ = sensor_until_draining(pki, a.url, cap, tmp_path / 'state', '--batch-size', '200')
+    s, log = sensor_until_draining(pki, a.url, cap, tmp_path / 'state', '--batch-size', '200')
     assert len(os.listdir(tmp_path / 'state' / 'spool')) >= 3
     a.start()
     try:
-        assert s.wait(timeout=300) == 0
+        assert wait_exit(s, 300, log) == 0, ''.join(log)
     finally:
         a.stop()
     assert not os.listdir(tmp_path / 'state' / 'spool')
+    assert_same(a.exported(), load_jsonl(truth), 'the store')
+
+
+def test_a_long_outage_makes_the_sensor_dial_anew(pki, capture, tmp_path):
+    """With no connection for 15 s the sensor replaces its dialer (NNG
+    1.5.2's has been seen to stop redialling after an aggregator restart,
+    leaving a sensor waiting for good). The new dialer must deliver, and
+    the store must be exact."""
+    cap, truth = capture
+    a = Aggregator(pki, tmp_path / 'db')
+    s, log = sensor_until_draining(pki, a.url, cap, tmp_path / 'state', '--batch-size', '200')
+    try:
+        wait_for(lambda: any('dialling anew' in l for l in log), 'the sensor to dial anew',
+                 timeout=40, detail=lambda: ''.join(log))
+        a.start()
+        assert wait_exit(s, 300, log) == 0, ''.join(log)
+    finally:
+        if s.poll() is None:
+            s.kill()
+        a.stop()
+    wait_for(lambda: 'ship_stalls' in parse_counters(''.join(log)), 'the sensor summary')
+    assert parse_counters(''.join(log))['ship_redials'] >= 1, ''.join(log)
+    assert sum('dialling anew' in l for l in log) == 1, 'logged once per outage'
+    assert_same(a.exported(), load_jsonl(truth), 'the store')
+
+
+class MuteAggregator:
+    """A TLS server with the aggregator's certificate that completes NNG's
+    handshake as a REP peer, takes requests and never answers: a peer
+    whose connection stays up while it says nothing."""
+
+    def __init__(self, pki, port):
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(*pki.agg)
+        self.srv = socket.create_server(('127.0.0.1', port))
+        self.srv.settimeout(0.2)
+        self.ctx, self.conns, self.running = ctx, [], True
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        while self.running:
+            try:
+                raw, _ = self.srv.accept()
+            except OSError:
+                continue
+            threading.Thread(target=self.mute, args=(raw,), daemon=True).start()
+
+    def mute(self, raw):
+        try:
+            c = self.ctx.wrap_socket(raw, server_side=True)
+            self.conns.append(c)
+            c.sendall(b'\x00SP\x00\x00\x31\x00\x00')  # SP header: protocol rep0 (49)
+            while self.running and c.recv(65536):
+                pass
+        except OSError:
+            pass
+
+    def close(self):
+        self.running = False
+        self.thread.join()
+        self.srv.close()
+        for c in self.conns:
+            c.close()
+
+
+def test_a_peer_that_never_answers_makes_the_sensor_dial_anew(pki, capture, tmp_path):
+    """The aggregator's port answers TLS and NNG's handshake, then nothing:
+    with no answer for a whole reply timeout the sensor drops that
+    connection and dials anew (NNG 1.5.2 was seen holding a dead one for
+    good), so a real aggregator taking the port later gets every batch."""
+    cap, truth = capture
+    a = Aggregator(pki, tmp_path / 'db')
+    mute = MuteAggregator(pki, a.port)
+    s, log = sensor_until_draining(pki, a.url, cap, tmp_path / 'state', '--batch-size', '200',
+                                   '--reply-timeout', '2')
+    try:
+        wait_for(lambda: any('has answered nothing' in l for l in log),
+                 'the sensor to give up on the mute peer', timeout=60, detail=lambda: ''.join(log))
+        assert mute.conns, 'the sensor never reached the mute peer: nothing tested'
+        mute.close()
+        a.start()
+        assert wait_exit(s, 300, log) == 0, ''.join(log)
+    finally:
+        if s.poll() is None:
+            s.kill()
+        if mute.running:
+            mute.close()
+        a.stop()
+    wait_for(lambda: 'ship_stalls' in parse_counters(''.join(log)), 'the sensor summary')
+    assert parse_counters(''.join(log))['ship_redials'] >= 1, ''.join(log)
     assert_same(a.exported(), load_jsonl(truth), 'the store')
 
 
@@ -439,7 +530,7 @@ def test_batches_share_synced_writes_up_to_the_group_limits(pki, capture, tmp_pa
                                         '--batch-size', '100', '--inflight', '16')
         a.start()
         try:
-            assert s.wait(timeout=300) == 0
+            assert wait_exit(s, 300, slog) == 0, ''.join(slog)
             ac = a.counters()
         finally:
             a.stop()
@@ -512,7 +603,7 @@ def test_full_disk_stops_acks_and_resumes(pki, small_fs, tmp_path):
         assert s.poll() is None, 'the sensor must keep its batches and wait'
         assert os.listdir(tmp_path / 'state' / 'spool')
         subprocess.run(['mount', '-o', 'remount,size=256m', str(small_fs)], check=True)
-        assert s.wait(timeout=300) == 0, ''.join(slog)
+        assert wait_exit(s, 300, slog) == 0, ''.join(slog)
         assert any('store writes work again' in l for l in a.log)
     finally:
         if s.poll() is None:

@@ -12,6 +12,7 @@
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/rep.h>
 #include <nng/protocol/reqrep0/req.h>
+#include <pthread.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -129,12 +130,69 @@ static void test_reusable_after_a_cancel(void **state)
 	nng_close(rep);
 }
 
+struct stopper {
+	struct pd_aiowait *w;
+	unsigned after_ms;
+};
+
+static void *stop_later(void *arg)
+{
+	struct stopper *st = arg;
+	struct timespec ts = { st->after_ms / 1000, (long)(st->after_ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+	pd_aiowait_stop(st->w);
+	return NULL;
+}
+
+/* Another thread's stop ends a wait that only our deadline would end
+ * (the sensor's shutdown), and every operation started afterwards fails
+ * at once instead of waiting (a heartbeat sent after the stop). */
+static void test_stop_ends_the_wait_and_refuses_later_operations(void **state)
+{
+	(void)state;
+	nng_socket req;
+	nng_ctx ctx;
+	struct pd_aiowait w;
+	pthread_t t;
+	assert_int_equal(nng_req0_open(&req), 0);
+	assert_int_equal(nng_ctx_open(&ctx, req), 0);
+	assert_int_equal(pd_aiowait_init(&w), 0);
+	nng_aio_set_msg(w.aio, msg_of("hello"));
+	nng_aio_set_timeout(w.aio, NNG_DURATION_INFINITE);
+	struct stopper st = { &w, 100 };
+	uint64_t t0 = now_ms();
+	nng_ctx_send(ctx, w.aio);
+	assert_int_equal(pthread_create(&t, NULL, stop_later, &st), 0);
+	assert_int_equal(pd_aiowait_wait(&w, 30000), 0);
+	uint64_t took = now_ms() - t0;
+	assert_true(took >= 95 && took < 10000);
+	assert_int_equal(nng_aio_result(w.aio), NNG_ECANCELED);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	nng_msg_free(nng_aio_get_msg(w.aio));
+	nng_aio_set_msg(w.aio, NULL);
+	for (int i = 0; i < 3; i++) {
+		nng_aio_set_msg(w.aio, msg_of("later"));
+		t0 = now_ms();
+		nng_ctx_send(ctx, w.aio);
+		assert_int_equal(pd_aiowait_wait(&w, 30000), 0);
+		assert_true(now_ms() - t0 < 5000);
+		assert_int_equal(nng_aio_result(w.aio), NNG_ECANCELED);
+		nng_msg_free(nng_aio_get_msg(w.aio));
+		nng_aio_set_msg(w.aio, NULL);
+	}
+	pd_aiowait_stop(&w); /* twice is harmless */
+	pd_aiowait_fini(&w);
+	pd_aiowait_stop(&w); /* and after fini */
+	nng_close(req);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_in_time_is_waited_for),
 		cmocka_unit_test(test_past_the_deadline_is_cancelled),
 		cmocka_unit_test(test_reusable_after_a_cancel),
+		cmocka_unit_test(test_stop_ends_the_wait_and_refuses_later_operations),
 	};
 	alarm(60); /* a wait that is never cancelled fails the test, not the run */
 	return cmocka_run_group_tests(tests, NULL, NULL);
