@@ -15,6 +15,7 @@ import resource
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 
 from benchlib import ROOT, cpu_s, du_bytes, free_port, make_pki, mem_kib, start_aggregator
@@ -29,6 +30,18 @@ def mib(size):
     if size[-1:].upper() not in units or not size[:-1].isdigit():
         raise SystemExit('bench_ingest: sizes are given as 16M or 1G, not %r' % size)
     return str(int(size[:-1]) * units[size[-1].upper()])
+
+
+def watch_anon(pid):
+    """Samples pid's anonymous RSS every 0.5 s until the event is set;
+    the peak (KiB) is in the list."""
+    peak, done = [0], threading.Event()
+
+    def sample():
+        while not done.wait(0.5):
+            peak[0] = max(peak[0], mem_kib(pid).get('RssAnon', 0))
+    threading.Thread(target=sample, daemon=True).start()
+    return peak, done
 
 
 def main():
@@ -82,12 +95,14 @@ def main():
         agg, log, _ = start_aggregator(build, pki, db, url, extra)
         agg_cpu0 = cpu_s(agg.pid)
         ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        anon, done = watch_anon(agg.pid)
         res = subprocess.run([os.path.join(build, 'bench', 'ingest_bench'), url,
                               os.path.join(pki, 'ca.crt'), pki, str(args.sensors),
                               str(args.inflight), str(args.tuples), str(args.batch),
                               str(args.repeat)], check=True, capture_output=True,
                              text=True).stdout.strip()
         ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        done.set()
         agg_cpu = cpu_s(agg.pid) - agg_cpu0
         gen_cpu = (ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime)
         rss = mem_kib(agg.pid)['VmHWM']
@@ -113,8 +128,11 @@ def main():
         # machine, though cache contention still moves it (about 10%).
         print('  CPU per observation: aggregator %.2f us, load generator %.2f us'
               % (agg_cpu * 1e6 / int(f['obs']), gen_cpu * 1e6 / int(f['obs'])))
-        print('  aggregator peak RSS %.0f MiB; store %.1f MiB after compaction, %.1f bytes/tuple'
-              % (rss / 1024, size / 2 ** 20, size / int(f['distinct'])))
+        print('  aggregator peak RSS %.0f MiB; its own (anonymous) memory peaked at %.0f MiB, '
+              'the rest is store tables LevelDB maps (clean pages the kernel can reclaim)'
+              % (rss / 1024, anon[0] / 1024))
+        print('  store %.1f MiB after compaction, %.1f bytes/tuple'
+              % (size / 2 ** 20, size / int(f['distinct'])))
         merged = max(1, stats.get('observations_applied', 0))
         print('  where merges found values: %s' % ', '.join(
             '%s %.1f%%' % (k, 100.0 * stats.get('merge_' + k, 0) / merged)
@@ -126,8 +144,11 @@ def main():
                      ' (%.0f%% of the layout floor)' % (100 * float(kv['ratio']))
                      if 'ratio' in kv else ''))
         sustained = min(float(f['obs_per_s']), float(f['tail_obs_per_s']))
+        verdict = 'met' if sustained >= 300000 else 'NOT met'
+        if int(f['distinct']) < 10000000:
+            verdict = 'not judged: the target is for a store of 10 million tuples'
         print('  target: >= 300000 obs/s sustained (overall and in the last tenth): %s'
-              % ('met' if sustained >= 300000 else 'NOT met'))
+              % verdict)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
