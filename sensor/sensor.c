@@ -90,9 +90,18 @@ static void sensor_frame(void *ctx, const struct pcap_pkthdr *h, const uint8_t *
 	decode_frame(s->dec, frame, h->caplen, h->len, ts);
 }
 
+/* Publishes libpcap's drop counters (other threads read the stats). */
+static void sensor_drops(struct sensor *s)
+{
+	uint64_t drop, ifdrop;
+	capture_drops(s->cap, &drop, &ifdrop);
+	stat_set(&s->st, ST_pcap_drop, drop);
+	stat_set(&s->st, ST_pcap_ifdrop, ifdrop);
+}
+
 static void sensor_report(struct sensor *s, const char *heading)
 {
-	capture_drops(s->cap, &s->st.v[ST_pcap_drop], &s->st.v[ST_pcap_ifdrop]);
+	sensor_drops(s);
 	stats_print(&s->st, stderr, heading);
 }
 
@@ -197,7 +206,7 @@ static int sensor_loop(struct sensor *s)
 			int64_t now = (int64_t)time(NULL);
 			if (now != s->drops_read_s) {
 				/* Fresh libpcap drop counters for health, once a second. */
-				capture_drops(s->cap, &s->st.v[ST_pcap_drop], &s->st.v[ST_pcap_ifdrop]);
+				sensor_drops(s);
 				s->drops_read_s = now;
 			}
 			if (!s->win_open) {

@@ -105,6 +105,12 @@ static inline uint64_t stat_get(const struct sensor_stats *st, enum sensor_stat 
 	return __atomic_load_n(&st->v[i], __ATOMIC_RELAXED);
 }
 
+/* A counter kept elsewhere (libpcap's drops), published as it stands. */
+static inline void stat_set(struct sensor_stats *st, enum sensor_stat i, uint64_t v)
+{
+	__atomic_store_n(&st->v[i], v, __ATOMIC_RELAXED);
+}
+
 #define STAT_INC(st, name) stat_add(&(st)->v[ST_##name], 1)
 #define STAT_ADD(st, name, n) stat_add(&(st)->v[ST_##name], (uint64_t)(n))
 #define STAT_INC_SHARED(st, name) \
