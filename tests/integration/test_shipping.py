@@ -343,6 +343,13 @@ def test_sigterm_answers_the_batches_in_flight_and_loses_nothing(pki, capture, t
     assert_same(a.exported(), load_jsonl(truth), 'the store after SIGTERM and a restart')
 
 
+def sensor_summary(log):
+    """The counters of a sensor's final summary, once its log has them
+    all (ship_stalls is the last one printed)."""
+    wait_for(lambda: 'ship_stalls' in parse_counters(''.join(log)), 'the sensor summary')
+    return parse_counters(''.join(log))
+
+
 def sensor_until_draining(pki, url, cap, state, *extra):
     """Runs a sensor until the whole capture is spooled and it waits for acks."""
     s = subprocess.Popen(sensor_cmd(pki, url, cap, state, 's1', 'fra', '--drain-timeout', '600',
@@ -440,8 +447,7 @@ def test_a_long_outage_makes_the_sensor_dial_anew(pki, capture, tmp_path):
         if s.poll() is None:
             s.kill()
         a.stop()
-    wait_for(lambda: 'ship_stalls' in parse_counters(''.join(log)), 'the sensor summary')
-    assert parse_counters(''.join(log))['ship_redials'] >= 1, ''.join(log)
+    assert sensor_summary(log)['ship_redials'] >= 1, ''.join(log)
     assert sum('dialling anew' in l for l in log) == 1, 'logged once per outage'
     assert_same(a.exported(), load_jsonl(truth), 'the store')
 
@@ -509,8 +515,7 @@ def test_a_peer_that_never_answers_makes_the_sensor_dial_anew(pki, capture, tmp_
         if mute.running:
             mute.close()
         a.stop()
-    wait_for(lambda: 'ship_stalls' in parse_counters(''.join(log)), 'the sensor summary')
-    assert parse_counters(''.join(log))['ship_redials'] >= 1, ''.join(log)
+    assert sensor_summary(log)['ship_redials'] >= 1, ''.join(log)
     assert_same(a.exported(), load_jsonl(truth), 'the store')
 
 
@@ -536,8 +541,7 @@ def test_batches_share_synced_writes_up_to_the_group_limits(pki, capture, tmp_pa
             a.stop()
         applied, commits = ac['batches_applied'], ac['store_commits']
         # 16 senders count acks at once: none may be lost.
-        wait_for(lambda: 'ship_stalls' in parse_counters(''.join(slog)), 'the sensor summary')
-        sc = parse_counters(''.join(slog))
+        sc = sensor_summary(slog)
         assert sc['batches_acked'] == sc['batches_spooled'] == applied, (sc, ac)
         assert applied >= 30 and ac['store_commit_batches'] == applied, ac
         if case == 'wait':  # 16 in flight: every write but the last is full
