@@ -72,6 +72,10 @@ const struct pd_cfg_opt agg_opts[] = {
 	  "SIZE", "LevelDB memtable: writes gathered in memory before they go to a file" },
 	{ "table-size", 0, "store", PD_CFG_SIZE, OFF(table_bytes), 1 * MiB, 1 * GiB, "8M", "SIZE",
 	  "LevelDB table files written from now on, at most" },
+	{ "open-tables", 0, "store", PD_CFG_UINT, OFF(open_tables), 64, 1000000, "512", "N",
+	  "LevelDB tables kept open, each holding its index and bloom filter in memory (about "
+	  "a tenth of the table's size); a store with more tables reopens them as reads need "
+	  "them" },
 	{ "value-cache", 0, "store", PD_CFG_UINT, OFF(value_cache), 1024, 1u << 28, "1048576", "N",
 	  "recently written tuple values kept in memory (spares LevelDB reads on repeats)" },
 	{ "compression", 0, "store", PD_CFG_STR, OFF(compression), 0, 0, "snappy", "NAME",

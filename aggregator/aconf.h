@@ -17,7 +17,7 @@ struct agg_conf {
 	char *http, *api_keys, *http_cert, *http_key, *http_ca;
 	char *max_drop_pct, *max_malformed_pct; /* validated into drop_pct, malformed_pct */
 	uint64_t contexts, workers, max_batch_bytes, group_batches, group_obs, group_wait_ms;
-	uint64_t cache_bytes, write_buffer_bytes, table_bytes;
+	uint64_t cache_bytes, write_buffer_bytes, table_bytes, open_tables;
 	uint64_t value_cache;
 	uint64_t http_workers, http_max_conns, http_idle_s;
 	uint64_t default_limit, max_limit, query_timeout_s, max_answer_bytes;

@@ -45,7 +45,14 @@ static int agg_open_store(struct agg *a, int create)
 	struct store_opts so = { .block_cache_bytes = a->c->cache_bytes, .create = create,
 		.compression = a->c->store_compression,
 		.write_buffer_bytes = a->c->write_buffer_bytes,
-		.max_file_bytes = a->c->table_bytes };
+		.max_file_bytes = a->c->table_bytes, .open_tables = (unsigned)a->c->open_tables };
+	/* LevelDB keeps a fifth of the open-file limit for tables past the
+	 * 1000 it maps (it reopens the others on every read), so the limit is
+	 * raised before the store opens. */
+	uint64_t was, nofile = pd_proc_raise_nofile(&was);
+	if (nofile != was)
+		log_info("store: open-file limit raised from %llu to %llu", (unsigned long long)was,
+		         (unsigned long long)nofile);
 	int rc = store_open(&a->store, a->c->db, &so, err, sizeof(err));
 	if (rc == 0)
 		rc = migrate_store(a->store, a->c->db, err, sizeof(err));

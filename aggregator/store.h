@@ -37,6 +37,7 @@ struct store_opts {
 	int create;               /* create if missing */
 	int compression;          /* 0 or 1: snappy; -1: none */
 	size_t max_file_bytes;    /* 0: 8 MiB */
+	unsigned open_tables;     /* LevelDB's max_open_files; 0: 512 */
 	/* Benchmarks and tests; 0 takes the default. */
 	size_t block_bytes;       /* 0: 4 KiB */
 };

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -160,4 +161,22 @@ void pd_proc_notify(const char *state)
 	(void)sendto(fd, state, strlen(state), MSG_NOSIGNAL, (struct sockaddr *)&sa,
 	             (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n));
 	close(fd);
+}
+
+uint64_t pd_proc_raise_nofile(uint64_t *was)
+{
+	struct rlimit r;
+	if (getrlimit(RLIMIT_NOFILE, &r) != 0) {
+		*was = 0;
+		return 0;
+	}
+	*was = r.rlim_cur;
+	rlim_t want = r.rlim_max == RLIM_INFINITY || r.rlim_max > (1u << 20) ? (1u << 20)
+	                                                                      : r.rlim_max;
+	if (r.rlim_cur != RLIM_INFINITY && r.rlim_cur < want) {
+		r.rlim_cur = want;
+		if (setrlimit(RLIMIT_NOFILE, &r) != 0)
+			return *was;
+	}
+	return r.rlim_cur;
 }

@@ -42,6 +42,14 @@ int pd_proc_drop_privileges(const char *user, const char **why);
  */
 void pd_proc_notify(const char *state);
 
+/*
+ * Raises the soft limit on open files to the hard one (at most 1 << 20) and
+ * returns the limit now in force; *was gets the soft limit before. A
+ * program with many files (LevelDB sizes its own use of descriptors from
+ * this limit when it opens) calls it before opening them.
+ */
+uint64_t pd_proc_raise_nofile(uint64_t *was);
+
 /* 64 random bits from the kernel (getrandom); falls back to time and pid. */
 uint64_t pd_random_u64(void);
 

@@ -6,6 +6,7 @@ equals the sensor's own -o output for the same capture (tuples, counts,
 first and last times), whatever fails in between.
 """
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -151,6 +152,32 @@ def test_store_table_size_and_write_buffer_are_choices(tmp_path):
         p = run([binary('almanac-aggregator'), '--db', str(tmp_path / 'db-x'), '--compact',
                  opt, '512K'])
         assert p.returncode != 0 and opt[2:] in p.stderr, p.stderr
+
+
+def test_open_file_limit_is_raised_and_open_tables_is_a_choice(tmp_path):
+    """The aggregator raises its soft open-file limit to the hard one
+    before LevelDB opens (LevelDB sizes its descriptors from it), says so,
+    and takes --open-tables from 64 up."""
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    soft = min(256, hard)
+    want = min(hard, 1 << 20)
+    cof = tmp_path / 'one.jsonl'
+    cof.write_text('{"rrname": "a.example", "rrtype": "A", "rdata": "10.0.0.1", "count": 1, '
+                   '"time_first": 1700000000, "time_last": 1700000000}\n')
+    db = str(tmp_path / 'db')
+    p = subprocess.run([binary('almanac-aggregator'), '--db', db, '--import', str(cof),
+                        '--open-tables', '64'], capture_output=True, text=True, timeout=60,
+                       preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE,
+                                                             (soft, hard)))
+    assert p.returncode == 0, p.stderr
+    if want > soft:
+        assert 'open-file limit raised from %d to %d' % (soft, want) in p.stderr, p.stderr
+    assert run([binary('almanac-aggregator'), '--db', db, '--export', '-']).stdout.count(
+        'a.example') == 1
+    p = run([binary('almanac-aggregator'), '--db', db, '--export', '-', '--open-tables', '63'])
+    assert p.returncode != 0 and 'open-tables' in p.stderr, p.stderr
+
+
 def test_export_carries_sites_and_imports_back_exactly(pki, agg, capture, tmp_path):
     cap, _ = capture
     for name, site in (('s1', 'fra'), ('s2', 'ams')):
