@@ -8,7 +8,8 @@
 #include "pd_time.h"
 
 struct closer {
-	nng_socket sock;
+	nng_socket sock; /* closed when dialer.id is 0 */
+	nng_dialer dialer;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int done, refs; /* the waiter and the helper each hold one */
@@ -26,10 +27,18 @@ static void closer_put(struct closer *c)
 	}
 }
 
+static void close_now(nng_socket sock, nng_dialer dialer)
+{
+	if (dialer.id > 0)
+		nng_dialer_close(dialer);
+	else
+		nng_close(sock);
+}
+
 static void *closer_run(void *arg)
 {
 	struct closer *c = arg;
-	nng_close(c->sock);
+	close_now(c->sock, c->dialer);
 	pthread_mutex_lock(&c->mu);
 	c->done = 1;
 	pthread_cond_broadcast(&c->cv);
@@ -38,15 +47,16 @@ static void *closer_run(void *arg)
 	return NULL;
 }
 
-int pd_nng_close_bounded(nng_socket sock, unsigned timeout_ms)
+static int close_bounded(nng_socket sock, nng_dialer dialer, unsigned timeout_ms)
 {
 	struct closer *c = calloc(1, sizeof(*c));
 	pthread_t t;
 	if (!c) {
-		nng_close(sock);
+		close_now(sock, dialer);
 		return 0;
 	}
 	c->sock = sock;
+	c->dialer = dialer;
 	c->refs = 2;
 	pthread_mutex_init(&c->mu, NULL);
 	pthread_cond_init(&c->cv, NULL);
@@ -64,6 +74,18 @@ int pd_nng_close_bounded(nng_socket sock, unsigned timeout_ms)
 	pthread_mutex_unlock(&c->mu);
 	closer_put(c);
 	return done ? 0 : PD_ETIMEOUT;
+}
+
+int pd_nng_close_bounded(nng_socket sock, unsigned timeout_ms)
+{
+	nng_dialer none = NNG_DIALER_INITIALIZER;
+	return close_bounded(sock, none, timeout_ms);
+}
+
+int pd_nng_dialer_close_bounded(nng_dialer d, unsigned timeout_ms)
+{
+	nng_socket none = NNG_SOCKET_INITIALIZER;
+	return close_bounded(none, d, timeout_ms);
 }
 
 /* Reachable from here, memory left to a socket that would not close is not

@@ -17,6 +17,8 @@
  * checkers do not report what was left on purpose.
  */
 int pd_nng_close_bounded(nng_socket sock, unsigned timeout_ms);
+/* The same for one dialer (and the connection it made). */
+int pd_nng_dialer_close_bounded(nng_dialer d, unsigned timeout_ms);
 void pd_nng_abandon(void *p);
 
 #endif

@@ -50,7 +50,7 @@ struct ship {
 	/* Connections, kept by NNG's pipe callbacks; under pipe_mu, never
 	 * held across an NNG call (the callbacks run inside them). */
 	pthread_mutex_t pipe_mu;
-	unsigned npipes;
+	int npipes;               /* ADD_PRE less REM_POST events */
 	uint64_t nopipe_since_ms; /* when npipes last became 0 */
 	uint64_t last_ack_ms;  /* the aggregator last answered (any reply) */
 	uint64_t asked_ms;     /* first request since that answer; 0: none */
@@ -112,6 +112,17 @@ static void sender_fini(struct sender *d)
 	pd_buf_fini(&d->buf);
 }
 
+/* 1 the first time (the flag was clear; it is set now), else 0. The
+ * senders share the flags, so they are read and set under mu. */
+static int ship_first(struct ship *s, int *flag)
+{
+	pthread_mutex_lock(&s->mu);
+	int first = !*flag;
+	*flag = 1;
+	pthread_mutex_unlock(&s->mu);
+	return first;
+}
+
 /* Waits for the send or receive in flight on d. Its aio's timeout should
  * end it; when NNG misses that (pd_aiowait.h), it is cancelled
  * SHIP_STALL_MS later, counted and logged once. */
@@ -120,11 +131,7 @@ static void sender_wait(struct sender *d)
 	struct ship *s = d->ship;
 	if (pd_aiowait_wait(&d->w, s->o.reply_timeout_ms + SHIP_STALL_MS) < 0) {
 		STAT_INC_SHARED(s->st, ship_stalls);
-		pthread_mutex_lock(&s->mu);
-		int first = !s->stall_logged;
-		s->stall_logged = 1;
-		pthread_mutex_unlock(&s->mu);
-		if (first)
+		if (ship_first(s, &s->stall_logged))
 			log_warnx("ship: an exchange with %s outlived its %u s timeout (NNG missed "
 			          "it); cancelled it, and it is tried again", s->o.url,
 			          s->o.reply_timeout_ms / 1000);
@@ -196,20 +203,18 @@ static void sender_outcome(struct sender *d, uint64_t seq, int rc, const struct 
 	STAT_INC_SHARED(s->st, batches_retried);
 	if (rc == PD_EAUTH) {
 		STAT_INC_SHARED(s->st, batches_refused);
-		if (!s->refused_logged)
+		if (ship_first(s, &s->refused_logged))
 			log_warnx("ship: the aggregator refuses this sensor (%.*s); keeping the "
 			          "batches and trying again every %d s", tlen, text,
 			          SHIP_REFUSED_RETRY_MS / 1000);
-		s->refused_logged = 1;
 		ship_backoff(s, d, SHIP_REFUSED_RETRY_MS);
 		return;
 	}
 	if (rc != PD_EBUSY && rc != PD_ESTORE && rc != PD_ESTALE) {
 		STAT_INC_SHARED(s->st, ship_errors);
-		if (!s->down_logged)
+		if (ship_first(s, &s->down_logged))
 			log_warnx("ship: cannot deliver to %s (%s); batches stay spooled and are "
 			          "sent when it answers", s->o.url, pd_strerror(rc));
-		s->down_logged = 1;
 	}
 	ship_backoff(s, d, 0);
 }
@@ -257,10 +262,13 @@ static void ship_pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
 {
 	struct ship *s = arg;
 	(void)p;
+	/* NNG 1.5.2 posts REM_POST for every pipe that had ADD_PRE, rejected
+	 * ones too, and can post it before ADD_POST; counting ADD_PRE keeps
+	 * the pairs matched. */
 	pthread_mutex_lock(&s->pipe_mu);
-	if (ev == NNG_PIPE_EV_ADD_POST)
+	if (ev == NNG_PIPE_EV_ADD_PRE)
 		s->npipes++;
-	else if (s->npipes && --s->npipes == 0)
+	else if (--s->npipes <= 0)
 		s->nopipe_since_ms = now_ms();
 	pthread_mutex_unlock(&s->pipe_mu);
 }
@@ -281,7 +289,7 @@ static int ship_dial(struct ship *s, nng_dialer *d)
 static uint64_t ship_nopipe_ms(struct ship *s, uint64_t now)
 {
 	pthread_mutex_lock(&s->pipe_mu);
-	uint64_t since = s->npipes ? 0 : s->nopipe_since_ms;
+	uint64_t since = s->npipes > 0 ? 0 : s->nopipe_since_ms;
 	pthread_mutex_unlock(&s->pipe_mu);
 	return since && now > since ? now - since : 0;
 }
@@ -311,7 +319,7 @@ static void *ship_watch(void *arg)
 {
 	struct ship *s = arg;
 	uint64_t last_redial = now_ms();
-	int logged = 0;
+	int logged = 0, wedged = 0;
 	pthread_mutex_lock(&s->mu);
 	while (!s->stopping) {
 		struct timespec ts = pd_deadline(CLOCK_REALTIME, 1000);
@@ -320,25 +328,43 @@ static void *ship_watch(void *arg)
 			break;
 		pthread_mutex_unlock(&s->mu);
 		uint64_t now = now_ms(), without = ship_nopipe_ms(s, now);
+		/* A new connection gets a whole reply timeout of its own. */
 		uint64_t silent = ship_silent_ms(s, now);
+		if (silent > now - last_redial)
+			silent = now - last_redial;
 		int stuck = without >= SHIP_REDIAL_MS || silent >= s->o.reply_timeout_ms;
 		if (!stuck)
 			logged = 0; /* the next episode is logged again */
 		nng_dialer fresh;
-		if (stuck && now - last_redial >= SHIP_REDIAL_MS && ship_dial(s, &fresh) == 0) {
-			nng_dialer_close(s->dialer);
-			s->dialer = fresh;
+		if (stuck && !wedged && now - last_redial >= SHIP_REDIAL_MS) {
 			last_redial = now;
-			STAT_INC_SHARED(s->st, ship_redials);
-			if (!logged && without)
-				log_info("ship: no connection to %s for %llu s; dialling anew (and every "
-				         "%u s until one is up)", s->o.url,
-				         (unsigned long long)without / 1000, SHIP_REDIAL_MS / 1000);
-			else if (!logged)
-				log_warnx("ship: %s has answered nothing for %llu s; closed the connection "
-				          "and dialling anew", s->o.url,
-				          (unsigned long long)silent / 1000);
-			logged = 1;
+			int rv = ship_dial(s, &fresh);
+			if (rv != 0) {
+				if (!logged)
+					log_warnx("ship: cannot dial %s anew (%s); trying again in %u s",
+					          s->o.url, nng_strerror(rv), SHIP_REDIAL_MS / 1000);
+				logged = 1;
+			} else {
+				/* A close that hangs leaves a thread behind for good:
+				 * one is enough, so no more redials after it. */
+				if (pd_nng_dialer_close_bounded(s->dialer, SHIP_CLOSE_MS) < 0) {
+					wedged = 1;
+					log_warnx("ship: the old connection did not close within %u s (an "
+					          "NNG 1.5.2 bug); left to NNG, and no more redials",
+					          SHIP_CLOSE_MS / 1000);
+				}
+				s->dialer = fresh;
+				STAT_INC_SHARED(s->st, ship_redials);
+				if (!logged && without)
+					log_info("ship: no connection to %s for %llu s; dialling anew (and "
+					         "every %u s until one is up)", s->o.url,
+					         (unsigned long long)without / 1000, SHIP_REDIAL_MS / 1000);
+				else if (!logged)
+					log_warnx("ship: %s has answered nothing for %llu s; closed the "
+					          "connection and dialling anew", s->o.url,
+					          (unsigned long long)silent / 1000);
+				logged = 1;
+			}
 		}
 		pthread_mutex_lock(&s->mu);
 	}
@@ -363,7 +389,7 @@ static int ship_socket(struct ship *s, char *err, size_t errlen)
 	nng_socket_set_ms(s->sock, NNG_OPT_RECONNMAXT, 5000);
 	nng_socket_set_size(s->sock, NNG_OPT_RECVMAXSZ, 65536);
 	s->nopipe_since_ms = now_ms();
-	if ((rv = nng_pipe_notify(s->sock, NNG_PIPE_EV_ADD_POST, ship_pipe_event, s)) != 0 ||
+	if ((rv = nng_pipe_notify(s->sock, NNG_PIPE_EV_ADD_PRE, ship_pipe_event, s)) != 0 ||
 	    (rv = nng_pipe_notify(s->sock, NNG_PIPE_EV_REM_POST, ship_pipe_event, s)) != 0 ||
 	    (rv = ship_dial(s, &s->dialer)) != 0) {
 		snprintf(err, errlen, "ship: cannot dial %s (%s)", s->o.url, nng_strerror(rv));

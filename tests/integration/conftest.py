@@ -20,6 +20,9 @@ PYTHON = '/usr/bin/python3'
 # ASan: fail on leaks too; UBSan findings abort (the build uses
 # -fno-sanitize-recover), so any finding fails the run.
 os.environ.setdefault('ASAN_OPTIONS', 'detect_leaks=1:abort_on_error=1')
+# Leaks inside NNG that our code cannot free, each explained in the file.
+os.environ.setdefault('LSAN_OPTIONS', 'suppressions=%s' % os.path.join(
+    ROOT, 'tests', 'integration', 'lsan.supp'))
 os.environ.setdefault('UBSAN_OPTIONS', 'print_stacktrace=1:halt_on_error=1')
 
 
