@@ -307,8 +307,8 @@ static uint64_t ship_silent_ms(struct ship *s, uint64_t now)
 /*
  * The dial watchdog. NNG redials by itself, every 5 s at most, but 1.5.2
  * has been seen to stop for good after the aggregator restarted: once
- * with no connection left and the dialer idle, once holding a connection
- * the kernel had already reset, with every request queued behind it. So
+ * with no connection left and the dialer idle, once with the connection
+ * gone but a pipe still counted and every request queued behind it. So
  * when there has been no connection for SHIP_REDIAL_MS, or the aggregator
  * has answered nothing for a whole reply timeout since it was asked
  * something, the dialer is replaced: the new one dials at once, and closing
