@@ -304,6 +304,25 @@ static uint64_t ship_silent_ms(struct ship *s, uint64_t now)
 	return asked && now > asked ? now - asked : 0;
 }
 
+/* Replaces the dialer: 0, or NNG's error from dialling (the old one is
+ * kept). A close of the old one that hangs leaves a thread behind for
+ * good: one is enough, so *wedged is set and the caller stops there. */
+static int ship_redial(struct ship *s, int *wedged)
+{
+	nng_dialer fresh;
+	int rv = ship_dial(s, &fresh);
+	if (rv != 0)
+		return rv;
+	if (pd_nng_dialer_close_bounded(s->dialer, SHIP_CLOSE_MS) < 0) {
+		*wedged = 1;
+		log_warnx("ship: the old connection did not close within %u s (an NNG 1.5.2 bug); "
+		          "left to NNG, and no more redials", SHIP_CLOSE_MS / 1000);
+	}
+	s->dialer = fresh;
+	STAT_INC_SHARED(s->st, ship_redials);
+	return 0;
+}
+
 /*
  * The dial watchdog. NNG redials by itself, every 5 s at most, but 1.5.2
  * has been seen to stop for good after the aggregator restarted: once
@@ -335,36 +354,20 @@ static void *ship_watch(void *arg)
 		int stuck = without >= SHIP_REDIAL_MS || silent >= s->o.reply_timeout_ms;
 		if (!stuck)
 			logged = 0; /* the next episode is logged again */
-		nng_dialer fresh;
 		if (stuck && !wedged && now - last_redial >= SHIP_REDIAL_MS) {
 			last_redial = now;
-			int rv = ship_dial(s, &fresh);
-			if (rv != 0) {
-				if (!logged)
-					log_warnx("ship: cannot dial %s anew (%s); trying again in %u s",
-					          s->o.url, nng_strerror(rv), SHIP_REDIAL_MS / 1000);
-				logged = 1;
-			} else {
-				/* A close that hangs leaves a thread behind for good:
-				 * one is enough, so no more redials after it. */
-				if (pd_nng_dialer_close_bounded(s->dialer, SHIP_CLOSE_MS) < 0) {
-					wedged = 1;
-					log_warnx("ship: the old connection did not close within %u s (an "
-					          "NNG 1.5.2 bug); left to NNG, and no more redials",
-					          SHIP_CLOSE_MS / 1000);
-				}
-				s->dialer = fresh;
-				STAT_INC_SHARED(s->st, ship_redials);
-				if (!logged && without)
-					log_info("ship: no connection to %s for %llu s; dialling anew (and "
-					         "every %u s until one is up)", s->o.url,
-					         (unsigned long long)without / 1000, SHIP_REDIAL_MS / 1000);
-				else if (!logged)
-					log_warnx("ship: %s has answered nothing for %llu s; closed the "
-					          "connection and dialling anew", s->o.url,
-					          (unsigned long long)silent / 1000);
-				logged = 1;
-			}
+			int rv = ship_redial(s, &wedged);
+			if (!logged && rv != 0)
+				log_warnx("ship: cannot dial %s anew (%s); trying again in %u s", s->o.url,
+				          nng_strerror(rv), SHIP_REDIAL_MS / 1000);
+			else if (!logged && without)
+				log_info("ship: no connection to %s for %llu s; dialling anew (and every "
+				         "%u s until one is up)", s->o.url,
+				         (unsigned long long)without / 1000, SHIP_REDIAL_MS / 1000);
+			else if (!logged)
+				log_warnx("ship: %s has answered nothing for %llu s; closed the connection "
+				          "and dialling anew", s->o.url, (unsigned long long)silent / 1000);
+			logged = 1;
 		}
 		pthread_mutex_lock(&s->mu);
 	}

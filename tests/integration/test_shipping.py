@@ -512,6 +512,8 @@ class MuteAggregator:
             pass
 
     def close(self):
+        if not self.running:
+            return
         self.running = False
         self.thread.join()
         self.srv.close()
@@ -539,8 +541,7 @@ def test_a_peer_that_never_answers_makes_the_sensor_dial_anew(pki, capture, tmp_
     finally:
         if s.poll() is None:
             s.kill()
-        if mute.running:
-            mute.close()
+        mute.close()
         a.stop()
     assert sensor_summary(log)['ship_redials'] >= 1, ''.join(log)
     assert_same(a.exported(), load_jsonl(truth), 'the store')
