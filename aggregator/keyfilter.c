@@ -31,9 +31,13 @@ static uint64_t *kf_block(const struct keyfilter *f, uint64_t h)
 	return f->bits + ((h >> 32) & (nblocks - 1)) * 8;
 }
 
-void keyfilter_add(struct keyfilter *f, const uint8_t *key, size_t len)
+uint64_t keyfilter_hash(const uint8_t *key, size_t len)
 {
-	uint64_t h = pd_hash(key, len, KF_SEED);
+	return pd_hash(key, len, KF_SEED);
+}
+
+void keyfilter_add_h(struct keyfilter *f, uint64_t h)
+{
 	uint64_t *blk = kf_block(f, h);
 	uint32_t a = (uint32_t)h, b = (uint32_t)(h >> 17) | 1;
 	for (int i = 0; i < KF_PROBES; i++, a += b)
@@ -41,20 +45,29 @@ void keyfilter_add(struct keyfilter *f, const uint8_t *key, size_t len)
 	f->keys++;
 }
 
-void keyfilter_prefetch(const struct keyfilter *f, const uint8_t *key, size_t len)
+void keyfilter_add(struct keyfilter *f, const uint8_t *key, size_t len)
 {
-	__builtin_prefetch(kf_block(f, pd_hash(key, len, KF_SEED)));
+	keyfilter_add_h(f, keyfilter_hash(key, len));
 }
 
-int keyfilter_maybe(const struct keyfilter *f, const uint8_t *key, size_t len)
+void keyfilter_prefetch_h(const struct keyfilter *f, uint64_t h)
 {
-	uint64_t h = pd_hash(key, len, KF_SEED);
+	__builtin_prefetch(kf_block(f, h));
+}
+
+int keyfilter_maybe_h(const struct keyfilter *f, uint64_t h)
+{
 	const uint64_t *blk = kf_block(f, h);
 	uint32_t a = (uint32_t)h, b = (uint32_t)(h >> 17) | 1;
 	for (int i = 0; i < KF_PROBES; i++, a += b)
 		if (!(blk[(a >> 6) & 7] & (1ull << (a & 63))))
 			return 0;
 	return 1;
+}
+
+int keyfilter_maybe(const struct keyfilter *f, const uint8_t *key, size_t len)
+{
+	return keyfilter_maybe_h(f, keyfilter_hash(key, len));
 }
 
 int keyfilter_full(const struct keyfilter *f)

@@ -25,11 +25,15 @@ void keyfilter_free(struct keyfilter *f);
 /* Rebuilds from the store (after the store was reopened). */
 int keyfilter_rebuild(struct keyfilter *f, struct store *st, char *err, size_t errlen);
 
-/* Starts loading key's block, for a lookup soon after. */
-void keyfilter_prefetch(const struct keyfilter *f, const uint8_t *key, size_t len);
 /* 0 when key is certainly not in the store, 1 when it may be. */
 int keyfilter_maybe(const struct keyfilter *f, const uint8_t *key, size_t len);
 void keyfilter_add(struct keyfilter *f, const uint8_t *key, size_t len);
+/* The same with the key's hash, keyfilter_hash(key, len), computed once. */
+uint64_t keyfilter_hash(const uint8_t *key, size_t len);
+/* Starts loading key's block, for a lookup soon after. */
+void keyfilter_prefetch_h(const struct keyfilter *f, uint64_t h);
+int keyfilter_maybe_h(const struct keyfilter *f, uint64_t h);
+void keyfilter_add_h(struct keyfilter *f, uint64_t h);
 /* 1 when the filter is over capacity and should be rebuilt larger. */
 int keyfilter_full(const struct keyfilter *f);
 

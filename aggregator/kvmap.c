@@ -91,14 +91,19 @@ static size_t kv_find(const struct kvmap *m, const uint8_t *k, size_t kl, uint64
 	}
 }
 
-void kvmap_prefetch(const struct kvmap *m, const uint8_t *k, size_t kl)
+uint64_t kvmap_hash(const struct kvmap *m, const uint8_t *k, size_t kl)
 {
-	__builtin_prefetch(&m->slots[(size_t)pd_hash(k, kl, m->seed) & m->mask]);
+	return pd_hash(k, kl, m->seed);
 }
 
-int kvmap_get(struct kvmap *m, const uint8_t *k, size_t kl, const uint8_t **v, size_t *vl)
+void kvmap_prefetch_h(const struct kvmap *m, uint64_t h)
 {
-	uint64_t h = pd_hash(k, kl, m->seed);
+	__builtin_prefetch(&m->slots[(size_t)h & m->mask]);
+}
+
+int kvmap_get_h(struct kvmap *m, uint64_t h, const uint8_t *k, size_t kl, const uint8_t **v,
+                size_t *vl)
+{
 	size_t i = kv_find(m, k, kl, h & 0xffffffff00000000ull, (size_t)h & m->mask);
 	if (!m->slots[i])
 		return 0;
@@ -108,9 +113,15 @@ int kvmap_get(struct kvmap *m, const uint8_t *k, size_t kl, const uint8_t **v, s
 	return 1;
 }
 
-int kvmap_put(struct kvmap *m, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+int kvmap_get(struct kvmap *m, const uint8_t *k, size_t kl, const uint8_t **v, size_t *vl)
 {
-	uint64_t h = pd_hash(k, kl, m->seed), tag = h & 0xffffffff00000000ull;
+	return kvmap_get_h(m, kvmap_hash(m, k, kl), k, kl, v, vl);
+}
+
+int kvmap_put_h(struct kvmap *m, uint64_t h, const uint8_t *k, size_t kl, const uint8_t *v,
+                size_t vl)
+{
+	uint64_t tag = h & 0xffffffff00000000ull;
 	size_t i = kv_find(m, k, kl, tag, (size_t)h & m->mask);
 	struct kv_ent *old = m->slots[i] ? kv_at(m, m->slots[i]) : NULL;
 	if (old && vl <= old->vcap) {
@@ -137,6 +148,11 @@ int kvmap_put(struct kvmap *m, const uint8_t *k, size_t kl, const uint8_t *v, si
 	m->slots[i] = tag | (m->used / 8 + 1);
 	m->used += sz;
 	return 0;
+}
+
+int kvmap_put(struct kvmap *m, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+	return kvmap_put_h(m, kvmap_hash(m, k, kl), k, kl, v, vl);
 }
 
 int kvmap_next(const struct kvmap *m, size_t *cursor, const uint8_t **k, size_t *kl,

@@ -7,9 +7,31 @@
 #include "keyfilter.h"
 #include "kvmap.h"
 #include "pd_err.h"
+#include "pd_hash.h"
 #include "pd_proc.h"
 #include "record.h"
 #include "valcache.h"
+
+/* A tuple's key, made once, a few observations before it is merged: its
+ * bytes and hashes. */
+struct mkey {
+	uint64_t h;  /* for pending and the cache, which share one seed */
+	uint64_t fh; /* the key filter's, when has_fh */
+	int has_fh;
+	size_t kl;
+	uint8_t *k;
+};
+
+/* How many observations ahead merge_run starts loading the memory their
+ * lookups will touch: enough for it to arrive before it is needed, not so
+ * many that it is evicted again. Half way, it loads the cache entry whose
+ * set has arrived by then. With each key made and hashed once for all of
+ * this (it was made twice and hashed up to seven times), that second step
+ * took tests/bench/store_bench.c at 90% repeats from 489k-533k to
+ * 666k-686k obs/s (CPU per observation 3.2-3.3 us to 2.5-2.6 us); made
+ * anew for it, it had measured slower. */
+#define AHEAD 8
+#define RING 16 /* keys made and not yet merged: more than AHEAD, a power of two */
 
 struct merge {
 	struct store *store;
@@ -18,7 +40,10 @@ struct merge {
 	struct kvmap *pending;
 	struct store_batch *batch;
 	struct pd_buf val;
-	uint8_t *key, *merged, *ikey, *pkey;
+	uint8_t *key, *merged, *ikey;
+	uint64_t seed;
+	struct mkey ring[RING];
+	uint8_t *ringbuf;
 	struct merge_counts n;
 	/* This group's observations, and those that needed the key filter
 	 * (not in the group or the cache); from the last group's share,
@@ -36,17 +61,20 @@ struct merge *merge_new(struct store *st, size_t max_obs, size_t max_bytes,
 	m->store = st;
 	m->kf = kf;
 	m->vc = vc;
+	m->seed = vc ? valcache_seed(vc) : pd_random_u64();
 	/* Each observation adds at most its tuple's bytes and a value with one
 	 * more site than before. */
-	m->pending = kvmap_new(max_obs + 1024, max_bytes + max_obs * 192, pd_random_u64());
+	m->pending = kvmap_new(max_obs + 1024, max_bytes + max_obs * 192, m->seed);
 	m->batch = store_batch_new();
 	size_t vmax = REC_VAL_FIXED + (size_t)REC_SITES_MAX * REC_VAL_PER_SITE;
 	pd_buf_init(&m->val, vmax);
 	m->key = malloc(REC_KEY_MAX);
 	m->merged = malloc(rec_val_bound(vmax));
 	m->ikey = malloc(INDEX_KEY_MAX);
-	m->pkey = malloc(REC_KEY_MAX);
-	if (!m->pending || !m->batch || !m->key || !m->merged || !m->ikey || !m->pkey) {
+	m->ringbuf = malloc((size_t)RING * REC_KEY_MAX);
+	for (size_t i = 0; m->ringbuf && i < RING; i++)
+		m->ring[i].k = m->ringbuf + i * REC_KEY_MAX;
+	if (!m->pending || !m->batch || !m->key || !m->merged || !m->ikey || !m->ringbuf) {
 		merge_free(m);
 		return NULL;
 	}
@@ -63,7 +91,7 @@ void merge_free(struct merge *m)
 	free(m->key);
 	free(m->merged);
 	free(m->ikey);
-	free(m->pkey);
+	free(m->ringbuf);
 	free(m);
 }
 
@@ -88,44 +116,53 @@ size_t merge_count(const struct merge *m)
 	return kvmap_count(m->pending);
 }
 
-/* How many observations ahead merge_ahead loads: enough for the memory to
- * arrive before it is needed, not so many that it is evicted again. A
- * second step that also loaded the cache entry, once its set had arrived,
- * measured slower in tests/bench/store_bench.c (390k-419k against
- * 442k-455k obs/s, single runs), so there is none. */
-#define AHEAD 8
-
-void merge_ahead(struct merge *m, const struct pd_obs *run, size_t n, size_t i)
+static void mkey_make(const struct merge *m, struct mkey *mk, const struct pd_obs *o)
 {
-	if (i + AHEAD >= n)
-		return;
-	size_t kl = rec_key_tuple(m->pkey, &run[i + AHEAD]);
-	kvmap_prefetch(m->pending, m->pkey, kl);
-	if (m->kf && m->filter_ahead)
-		keyfilter_prefetch(m->kf, m->pkey, kl);
-	if (m->vc)
-		valcache_prefetch(m->vc, m->pkey, kl);
+	mk->kl = rec_key_tuple(mk->k, o);
+	mk->h = pd_hash(mk->k, mk->kl, m->seed);
+	mk->has_fh = 0;
 }
 
-int merge_obs(struct merge *m, const struct pd_obs *o, uint32_t site)
+static uint64_t mkey_fh(struct mkey *mk)
 {
-	size_t kl = rec_key_tuple(m->key, o);
+	if (!mk->has_fh) {
+		mk->fh = keyfilter_hash(mk->k, mk->kl);
+		mk->has_fh = 1;
+	}
+	return mk->fh;
+}
+
+/* Makes run[j]'s key into the ring and starts loading what its lookups
+ * will read. */
+static void merge_prepare(struct merge *m, const struct pd_obs *run, size_t j)
+{
+	struct mkey *mk = &m->ring[j & (RING - 1)];
+	mkey_make(m, mk, &run[j]);
+	kvmap_prefetch_h(m->pending, mk->h);
+	if (m->kf && m->filter_ahead)
+		keyfilter_prefetch_h(m->kf, mkey_fh(mk));
+	if (m->vc)
+		valcache_prefetch_h(m->vc, mk->h);
+}
+
+static int merge_key(struct merge *m, const struct pd_obs *o, uint32_t site, struct mkey *mk)
+{
 	const uint8_t *old = NULL;
 	size_t oldlen = 0;
 	/* Where the current value is: this group, or the cache (which holds
 	 * the latest value of every tuple in it), or (unless the filter says
 	 * the tuple is new) LevelDB. */
 	m->group_obs++;
-	if (kvmap_get(m->pending, m->key, kl, &old, &oldlen)) {
+	if (kvmap_get_h(m->pending, mk->h, mk->k, mk->kl, &old, &oldlen)) {
 		m->n.in_group++;
-	} else if (m->vc && valcache_get(m->vc, m->key, kl, &old, &oldlen)) {
+	} else if (m->vc && valcache_get_h(m->vc, mk->h, mk->k, mk->kl, &old, &oldlen)) {
 		m->n.in_cache++;
 	} else {
 		m->group_filtered++;
-		int maybe = !m->kf || keyfilter_maybe(m->kf, m->key, kl), rc = 0;
+		int maybe = !m->kf || keyfilter_maybe_h(m->kf, mkey_fh(mk)), rc = 0;
 		if (!maybe)
 			m->n.filter_new++;
-		else if ((rc = store_get(m->store, NULL, m->key, kl, &m->val)) >= 0) {
+		else if ((rc = store_get(m->store, NULL, mk->k, mk->kl, &m->val)) >= 0) {
 			m->n.store_reads++;
 			m->n.read_new += rc == 0;
 		}
@@ -137,7 +174,7 @@ int merge_obs(struct merge *m, const struct pd_obs *o, uint32_t site)
 		} else {
 			/* A new tuple: its index entries are written with it. */
 			if (m->kf)
-				keyfilter_add(m->kf, m->key, kl);
+				keyfilter_add_h(m->kf, mkey_fh(mk));
 			index_add(m->batch, o, m->ikey);
 		}
 	}
@@ -145,7 +182,7 @@ int merge_obs(struct merge *m, const struct pd_obs *o, uint32_t site)
 	                      rec_val_bound(oldlen));
 	if (n < 0)
 		return n;
-	int rc = kvmap_put(m->pending, m->key, kl, m->merged, (size_t)n);
+	int rc = kvmap_put_h(m->pending, mk->h, mk->k, mk->kl, m->merged, (size_t)n);
 	/* The cache takes the value now, while its set and entry are still in
 	 * the CPU's cache: a second pass after the write missed on both again
 	 * (see valcache.h for what a failed write then requires). A tuple seen
@@ -154,8 +191,28 @@ int merge_obs(struct merge *m, const struct pd_obs *o, uint32_t site)
 	 * (50% repeats into 10M tuples, 1M entries: LevelDB reads fell from
 	 * 27.7% to 22.2% of observations in tests/bench/store_bench.c). */
 	if (rc == 0 && m->vc)
-		(old ? valcache_put : valcache_offer)(m->vc, m->key, kl, m->merged, (size_t)n);
+		(old ? valcache_put_h : valcache_offer_h)(m->vc, mk->h, mk->k, mk->kl, m->merged,
+		                                          (size_t)n);
 	return rc;
+}
+
+int merge_obs(struct merge *m, const struct pd_obs *o, uint32_t site)
+{
+	struct mkey mk = { .k = m->key };
+	mkey_make(m, &mk, o);
+	return merge_key(m, o, site, &mk);
+}
+
+int merge_run(struct merge *m, const struct pd_obs *run, size_t n, size_t i, uint32_t site)
+{
+	if (i == 0)
+		for (size_t j = 0; j < AHEAD && j < n; j++)
+			merge_prepare(m, run, j);
+	if (i + AHEAD < n)
+		merge_prepare(m, run, i + AHEAD);
+	if (m->vc && i + AHEAD / 2 < n)
+		valcache_prefetch_entry_h(m->vc, m->ring[(i + AHEAD / 2) & (RING - 1)].h);
+	return merge_key(m, &run[i], site, &m->ring[i & (RING - 1)]);
 }
 
 int merge_commit(struct merge *m, int sync, char *err, size_t errlen)

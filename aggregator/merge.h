@@ -41,12 +41,13 @@ struct store_batch *merge_batch(struct merge *m);
  * PD_EMALF (a corrupt stored value) or PD_ESTORE. */
 int merge_obs(struct merge *m, const struct pd_obs *o, uint32_t site);
 /*
- * Before merging run[i] of a run of n: starts loading the memory that the
- * lookups of the observations a few places further will touch, so that
+ * merge_obs for run[i] of a run of n, called for i = 0, 1, ... n - 1 in
+ * turn: each key is made once, and the memory that the lookups of the
+ * observations a few places further will touch starts loading, so that
  * merging them does not wait for it (the tables are far bigger than the
- * CPU's caches).
+ * CPU's caches). A run may be left part way; the next starts at 0.
  */
-void merge_ahead(struct merge *m, const struct pd_obs *run, size_t n, size_t i);
+int merge_run(struct merge *m, const struct pd_obs *run, size_t n, size_t i, uint32_t site);
 size_t merge_count(const struct merge *m);
 /* Writes the group; 0 or PD_ESTORE with the reason in err. */
 int merge_commit(struct merge *m, int sync, char *err, size_t errlen);

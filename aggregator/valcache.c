@@ -86,10 +86,14 @@ static int vc_find(const struct vc_set *s, uint64_t h, const uint8_t *k, size_t 
 	return -1;
 }
 
-int valcache_get(struct valcache *c, const uint8_t *k, size_t kl, const uint8_t **v,
-                 size_t *vl)
+uint64_t valcache_seed(const struct valcache *c)
 {
-	uint64_t h = pd_hash(k, kl, c->seed);
+	return c->seed;
+}
+
+int valcache_get_h(struct valcache *c, uint64_t h, const uint8_t *k, size_t kl,
+                   const uint8_t **v, size_t *vl)
+{
 	struct vc_set *s = vc_set_of(c, h);
 	int i = vc_find(s, h, k, kl);
 	if (i < 0) {
@@ -103,11 +107,31 @@ int valcache_get(struct valcache *c, const uint8_t *k, size_t kl, const uint8_t 
 	return 1;
 }
 
-void valcache_prefetch(const struct valcache *c, const uint8_t *k, size_t kl)
+int valcache_get(struct valcache *c, const uint8_t *k, size_t kl, const uint8_t **v,
+                 size_t *vl)
 {
-	const struct vc_set *s = vc_set_of(c, pd_hash(k, kl, c->seed));
+	return valcache_get_h(c, pd_hash(k, kl, c->seed), k, kl, v, vl);
+}
+
+void valcache_prefetch_h(const struct valcache *c, uint64_t h)
+{
+	const struct vc_set *s = vc_set_of(c, h);
 	__builtin_prefetch(s);
 	__builtin_prefetch((const uint8_t *)s + 64);
+}
+
+void valcache_prefetch_entry_h(const struct valcache *c, uint64_t h)
+{
+	const struct vc_set *s = vc_set_of(c, h);
+	uint32_t tag = (uint32_t)(h >> 32);
+	for (int i = 0; i < VC_WAYS; i++) {
+		if (s->tag[i] == tag && s->e[i]) {
+			/* An entry is a key and a value (about 40 to 100 bytes):
+			 * often two lines. */
+			__builtin_prefetch(s->e[i]);
+			__builtin_prefetch((const uint8_t *)s->e[i] + 64);
+		}
+	}
 }
 
 static void vc_drop(struct valcache *c, struct vc_set *s, int i)
@@ -118,10 +142,9 @@ static void vc_drop(struct valcache *c, struct vc_set *s, int i)
 	s->e[i] = NULL;
 }
 
-static void vc_put(struct valcache *c, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl,
-                   int evict)
+static void vc_put(struct valcache *c, uint64_t h, const uint8_t *k, size_t kl, const uint8_t *v,
+                   size_t vl, int evict)
 {
-	uint64_t h = pd_hash(k, kl, c->seed);
 	struct vc_set *s = vc_set_of(c, h);
 	int i = vc_find(s, h, k, kl);
 	if (i >= 0 && s->e[i]->vcap >= vl) {
@@ -158,15 +181,27 @@ static void vc_put(struct valcache *c, const uint8_t *k, size_t kl, const uint8_
 	c->st.bytes += sizeof(*e) + kl + vcap;
 }
 
+void valcache_put_h(struct valcache *c, uint64_t h, const uint8_t *k, size_t kl,
+                    const uint8_t *v, size_t vl)
+{
+	vc_put(c, h, k, kl, v, vl, 1);
+}
+
+void valcache_offer_h(struct valcache *c, uint64_t h, const uint8_t *k, size_t kl,
+                      const uint8_t *v, size_t vl)
+{
+	vc_put(c, h, k, kl, v, vl, 0);
+}
+
 void valcache_put(struct valcache *c, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
 {
-	vc_put(c, k, kl, v, vl, 1);
+	vc_put(c, pd_hash(k, kl, c->seed), k, kl, v, vl, 1);
 }
 
 void valcache_offer(struct valcache *c, const uint8_t *k, size_t kl, const uint8_t *v,
                     size_t vl)
 {
-	vc_put(c, k, kl, v, vl, 0);
+	vc_put(c, pd_hash(k, kl, c->seed), k, kl, v, vl, 0);
 }
 
 void valcache_stats(const struct valcache *c, struct valcache_stats *st)

@@ -26,13 +26,25 @@ void valcache_clear(struct valcache *c);
 /* 1 with the cached value (valid until the next put or clear), or 0. */
 int valcache_get(struct valcache *c, const uint8_t *k, size_t kl, const uint8_t **v,
                  size_t *vl);
-/* Starts loading k's set, for a get or put soon after. */
-void valcache_prefetch(const struct valcache *c, const uint8_t *k, size_t kl);
 void valcache_put(struct valcache *c, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl);
 /* As valcache_put, but a key not in the cache only takes a free way: it
  * evicts nothing (for values less likely to be wanted again). */
 void valcache_offer(struct valcache *c, const uint8_t *k, size_t kl, const uint8_t *v,
                     size_t vl);
+
+/* The same with k's hash computed once by the caller: h is
+ * pd_hash(k, kl, valcache_seed(c)). */
+uint64_t valcache_seed(const struct valcache *c);
+int valcache_get_h(struct valcache *c, uint64_t h, const uint8_t *k, size_t kl,
+                   const uint8_t **v, size_t *vl);
+void valcache_put_h(struct valcache *c, uint64_t h, const uint8_t *k, size_t kl,
+                    const uint8_t *v, size_t vl);
+void valcache_offer_h(struct valcache *c, uint64_t h, const uint8_t *k, size_t kl,
+                      const uint8_t *v, size_t vl);
+/* Starts loading k's set, for a get or put soon after... */
+void valcache_prefetch_h(const struct valcache *c, uint64_t h);
+/* ... and once that set has arrived, the entries whose tag matches k's. */
+void valcache_prefetch_entry_h(const struct valcache *c, uint64_t h);
 
 struct valcache_stats {
 	uint64_t hits, misses, entries, bytes;

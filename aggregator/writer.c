@@ -202,8 +202,7 @@ static int writer_apply(struct writer *w, struct wjob *j)
 		return 0;
 	}
 	for (size_t i = 0; i < b->n_obs; i++) {
-		merge_ahead(w->merge, b->obs, b->n_obs, i);
-		rc = merge_obs(w->merge, &b->obs[i], site);
+		rc = merge_run(w->merge, b->obs, b->n_obs, i, site);
 		if (rc == PD_EMALF || rc == PD_ELIMIT) {
 			/* This tuple's stored value is corrupt or full of sites: the
 			 * observation cannot be merged; the rest of the batch can. */

@@ -82,7 +82,7 @@ int main(int argc, char **argv)
 	if (cache_mib)
 		bench_opts.block_cache_bytes = strtoull(cache_mib, NULL, 10) << 20;
 	int raw_run = argc != 9 || strcmp(argv[8], "floor") == 0;
-	int merge_run = argc != 9 || strcmp(argv[8], "merge") == 0;
+	int merge_mode = argc != 9 || strcmp(argv[8], "merge") == 0;
 	if (argc >= 8) {
 		bench_opts.write_buffer_bytes = strtoull(argv[4], NULL, 10) << 20;
 		bench_opts.block_bytes = strtoull(argv[5], NULL, 10) << 10;
@@ -120,7 +120,7 @@ int main(int argc, char **argv)
 	if (raw_run)
 		printf("layout_floor obs=%llu obs_per_s=%.0f cpu_us_per_obs=%.2f\n",
 		       (unsigned long long)obs, raw, raw_cpu);
-	if (!merge_run)
+	if (!merge_mode)
 		return 0;
 
 	snprintf(path, sizeof(path), "%s/merge", argv[1]);
@@ -146,10 +146,8 @@ int main(int argc, char **argv)
 				run[i].name_len = bench_tuple(next_index(&made, tuples, repeat, &rng),
 				                              run_names[i], run_rd[i]);
 			}
-			for (size_t i = 0; i < n; i++) {
-				merge_ahead(m, run, n, i);
-				merge_obs(m, &run[i], 1);
-			}
+			for (size_t i = 0; i < n; i++)
+				merge_run(m, run, n, i, 1);
 			obs += n;
 		}
 		double tc = bench_now_s();

@@ -370,6 +370,28 @@ static void test_random_against_reference(void **state)
 	kvmap_free(m);
 }
 
+/* The _h calls with kvmap_hash are the same map as the plain ones. */
+static void test_hash_once_calls(void **state)
+{
+	(void)state;
+	struct kvmap *m = kvmap_new(16, 1 << 12, 21);
+	const uint8_t k[] = "key";
+	uint64_t h = kvmap_hash(m, k, 3);
+	const uint8_t *v;
+	size_t vl;
+	kvmap_prefetch_h(m, h);
+	assert_int_equal(kvmap_get_h(m, h, k, 3, &v, &vl), 0);
+	assert_int_equal(kvmap_put_h(m, h, k, 3, (const uint8_t *)"v1", 2), 0);
+	assert_int_equal(kvmap_get(m, k, 3, &v, &vl), 1);
+	assert_memory_equal(v, "v1", 2);
+	assert_int_equal(kvmap_put(m, k, 3, (const uint8_t *)"value2", 6), 0);
+	assert_int_equal(kvmap_get_h(m, h, k, 3, &v, &vl), 1);
+	assert_int_equal(vl, 6);
+	assert_memory_equal(v, "value2", 6);
+	assert_int_equal(kvmap_count(m), 1);
+	kvmap_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -380,6 +402,7 @@ int main(void)
 		cmocka_unit_test(test_arena_cap),
 		cmocka_unit_test(test_reset),
 		cmocka_unit_test(test_random_against_reference),
+		cmocka_unit_test(test_hash_once_calls),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pd_hash.h"
 #include "valcache.h"
 
 static uint64_t rng_next(uint64_t *s)
@@ -395,6 +396,33 @@ static void test_random_latest_value(void **state)
 	valcache_free(c);
 }
 
+/* The _h calls with pd_hash(k, kl, valcache_seed(c)) are the same cache
+ * as the plain ones; prefetching an entry, present or not, changes
+ * nothing. */
+static void test_hash_once_calls(void **state)
+{
+	(void)state;
+	struct valcache *c = valcache_new(64, 99);
+	const uint8_t k1[] = "alpha", k2[] = "beta";
+	uint64_t h1 = pd_hash(k1, 5, valcache_seed(c)), h2 = pd_hash(k2, 4, valcache_seed(c));
+	valcache_prefetch_h(c, h1);
+	valcache_prefetch_entry_h(c, h1);
+	valcache_put_h(c, h1, k1, 5, (const uint8_t *)"one", 3);
+	valcache_offer_h(c, h2, k2, 4, (const uint8_t *)"two", 3);
+	valcache_prefetch_entry_h(c, h1);
+	assert_true(get_s(c, "alpha", "one"));
+	assert_true(get_s(c, "beta", "two"));
+	put_s(c, "alpha", "uno");
+	const uint8_t *v;
+	size_t vl;
+	assert_int_equal(valcache_get_h(c, h1, k1, 5, &v, &vl), 1);
+	assert_int_equal(vl, 3);
+	assert_memory_equal(v, "uno", 3);
+	assert_int_equal(valcache_get_h(c, h2 ^ 1, k2, 4, &v, &vl), 0);
+	assert_int_equal(stats(c).entries, 2);
+	valcache_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -404,6 +432,7 @@ int main(void)
 		cmocka_unit_test(test_value_growth),
 		cmocka_unit_test(test_clear_and_stats),
 		cmocka_unit_test(test_random_latest_value),
+		cmocka_unit_test(test_hash_once_calls),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -183,11 +183,69 @@ static void test_duplicates_in_the_next_group_are_not_applied_twice(void **state
 	assert_int_equal(astat_get(&f->stats, AS_batches_applied), BATCHES / 2);
 }
 
+/* Batches of 1 to 500 observations in which tuples repeat at every
+ * distance from 1 to 37: the writer makes each key a few observations
+ * ahead of its merge, in a ring, and a repeat must still merge onto the
+ * value its earlier copy in the same batch made. */
+static void test_repeats_within_a_batch_merge_in_order(void **state)
+{
+	struct fx *f = *state;
+	static const unsigned sizes[] = { 1, 3, 8, 9, 16, 17, 500 };
+	const unsigned nb = sizeof(sizes) / sizeof(sizes[0]), kinds = 37;
+	uint64_t count[37] = { 0 };
+	int64_t first[37], last[37];
+	for (unsigned b = 0; b < nb; b++) {
+		for (unsigned i = 0; i < sizes[b]; i++) {
+			unsigned t = (i * 7 + b) % kinds;
+			int64_t ts = 5000 - (int64_t)(b * 600) + (int64_t)i;
+			f->obs[b][i] = (struct pd_obs){ .name = f->names[t], .name_len = 10, .type = 1,
+			                                .rdata = f->rdata[t], .rdlen = 4, .count = 1 + t % 3,
+			                                .first_s = ts, .last_s = ts + (int64_t)t };
+			if (count[t] == 0 || ts < first[t])
+				first[t] = ts;
+			if (count[t] == 0 || ts + (int64_t)t > last[t])
+				last[t] = ts + (int64_t)t;
+			count[t] += 1 + t % 3;
+		}
+		f->batch[b] = (struct pd_batch){ .stream_id = f->stream, .seq = b + 1,
+		                                 .kind = PD_BATCH_DATA, .obs = f->obs[b],
+		                                 .n_obs = sizes[b], .obs_cap = TUPLES };
+		f->job[b] = (struct wjob){ .batch = &f->batch[b], .body_len = sizes[b] * 30,
+		                           .done = job_done, .ctx = f };
+		strcpy(f->job[b].id.sensor_id, "s1");
+		strcpy(f->job[b].id.site, "site1");
+		assert_int_equal(writer_submit(f->w, &f->job[b]), 0);
+	}
+	writer_stop(f->w);
+	f->w = NULL;
+	assert_int_equal(f->answered, nb);
+	struct pd_buf v;
+	pd_buf_init(&v, 256);
+	uint8_t key[64];
+	struct rec_site site[4];
+	for (unsigned t = 0; t < kinds; t++) {
+		struct pd_obs o = { .name = f->names[t], .name_len = 10, .type = 1,
+		                    .rdata = f->rdata[t], .rdlen = 4 };
+		size_t kl = rec_key_tuple(key, &o);
+		assert_int_equal(store_get(f->st, NULL, key, kl, &v), 1);
+		struct rec_val rv;
+		assert_int_equal(rec_val_decode(v.data, v.len, &rv, site, 4), 0);
+		if (rv.count != count[t] || rv.first_s != first[t] || rv.last_s != last[t])
+			fail_msg("tuple %u: %llu %lld %lld, want %llu %lld %lld", t,
+			         (unsigned long long)rv.count, (long long)rv.first_s, (long long)rv.last_s,
+			         (unsigned long long)count[t], (long long)first[t], (long long)last[t]);
+	}
+	pd_buf_fini(&v);
+	assert_int_equal(astat_get(&f->stats, AS_observations_applied), 554);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_each_group_merges_on_the_one_before,
 		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(test_repeats_within_a_batch_merge_in_order, setup,
+		                                teardown),
 		cmocka_unit_test_setup_teardown(test_duplicates_in_the_next_group_are_not_applied_twice,
 		                                setup, teardown),
 	};
