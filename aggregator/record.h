@@ -19,7 +19,10 @@
  * as LEB128 varints (first zigzag-encoded), sites in ascending id order;
  * a tuple seen by one site, whose figures are then the tuple's own, is
  *   [u8 2][count][first][last-first][site]
- * (store format 3; format 2 has only the first form, which still reads).
+ * and a tuple seen by several sites is written, when that is no longer,
+ *   [u8 3][count][first][last-first][nsites] ([site][count][first-tuple's first][last-first])*
+ * (store format 4; format 3 has only the first two forms, format 2 only
+ * the first, and they still read).
  * Merging uses the observation rule, so applying the same figures in any
  * grouping gives the same value. Pure functions; no allocation.
  */
@@ -35,6 +38,7 @@
 enum rec_val_form {
 	REC_VAL_SITES = 1,
 	REC_VAL_ONE = 2,
+	REC_VAL_DELTA = 3,
 };
 
 enum rec_family {

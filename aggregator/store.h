@@ -23,8 +23,10 @@
 
 /* 1: tuples only; 2: with index families (migrate.c builds them); 3:
  * values of one site in their short form (record.h; format 2 values
- * still read, and are rewritten short as they merge). */
-#define STORE_FORMAT_VERSION 3
+ * still read, and are rewritten short as they merge); 4: values of
+ * several sites with each site's first time after the tuple's (older
+ * values read, and are rewritten so as they merge). */
+#define STORE_FORMAT_VERSION 4
 
 struct store;
 struct store_batch;

@@ -509,10 +509,11 @@ static void test_val_one_site_form(void **state)
 	assert_int_equal(rv.nsites, 1);
 	assert_site(&rv.sites[0], 5, 5, 90, 200);
 
-	/* A second site: the full form, the first site's figures unchanged. */
+	/* A second site: a full form (the site-delta one), the first site's
+	 * figures unchanged. */
 	int nc = rec_val_merge(b, (size_t)nb, 2, 1, 50, 300, c, sizeof(c));
 	assert_true(nc > 0);
-	assert_int_equal(c[0], REC_VAL_SITES);
+	assert_int_equal(c[0], REC_VAL_DELTA);
 	decode_ok(c, (size_t)nc, &rv);
 	assert_int_equal(rv.count, 6);
 	assert_int_equal(rv.first_s, 50);
@@ -537,11 +538,11 @@ static void test_val_one_site_form(void **state)
 	assert_int_equal(rv.count, 3);
 	assert_site(&rv.sites[0], 7, 3, 10, 15);
 
-	/* Totals that disagree with the one site stay in the full form. */
+	/* Totals that disagree with the one site stay in a full form. */
 	const uint8_t odd[] = { 1, 5, 20, 5, 1, 7, 2, 20, 5 };
 	nb = rec_val_merge(odd, sizeof(odd), 7, 1, 12, 12, b, sizeof(b));
 	assert_true(nb > 0);
-	assert_int_equal(b[0], REC_VAL_SITES);
+	assert_int_equal(b[0], REC_VAL_DELTA);
 	decode_ok(b, (size_t)nb, &rv);
 	assert_int_equal(rv.count, 6);
 	assert_site(&rv.sites[0], 7, 3, 10, 15);
@@ -802,7 +803,7 @@ static void test_val_corrupt_rejected(void **state)
 	assert_int_equal(rec_val_decode(v, 0, &rv, site_buf, REC_SITES_MAX), PD_EMALF);
 
 	/* Another version byte. */
-	const uint8_t versions[] = { 0, 3, 0x81, 0xff };
+	const uint8_t versions[] = { 0, 4, 0x81, 0xff };
 	for (size_t i = 0; i < sizeof(versions); i++) {
 		memcpy(buf, v, len);
 		buf[0] = versions[i];
@@ -886,6 +887,116 @@ static void test_val_corrupt_rejected(void **state)
 	free(v);
 	free(buf);
 	free(out);
+}
+
+/*
+ * The site-delta form (store format 4): written for several sites when no
+ * site's entry grows that way, with the documented layout; the full form
+ * of format 3 reads and merges into it; a value whose site was first seen
+ * before the tuple (corrupt), or whose deltas would be longer than the
+ * times, keeps the full form; figures beyond int64 are refused.
+ */
+static void test_val_delta_form(void **state)
+{
+	(void)state;
+	uint8_t a[256], b[256];
+	struct rec_val rv;
+	int na = rec_val_merge(NULL, 0, 3, 2, 1700000000, 1700000100, a, sizeof(a));
+	na = rec_val_merge(a, (size_t)na, 9, 1, 1700000050, 1700000060, b, sizeof(b));
+	assert_true(na > 0);
+	/* [3][count 3][first zigzag][last-first 100][nsites 2]
+	 * [3][2][0][100] [9][1][50][10] */
+	uint8_t want[32];
+	size_t w = 0;
+	want[w++] = REC_VAL_DELTA;
+	want[w++] = 3;
+	w += pd_put_var(want + w, pd_zigzag(1700000000));
+	want[w++] = 100;
+	want[w++] = 2;
+	want[w++] = 3, want[w++] = 2, want[w++] = 0, want[w++] = 100;
+	want[w++] = 9, want[w++] = 1, want[w++] = 50, want[w++] = 10;
+	assert_int_equal(na, w);
+	assert_memory_equal(b, want, w);
+	decode_ok(b, (size_t)na, &rv);
+	assert_int_equal(rv.count, 3);
+	assert_int_equal(rv.nsites, 2);
+	assert_site(&rv.sites[0], 3, 2, 1700000000, 1700000100);
+	assert_site(&rv.sites[1], 9, 1, 1700000050, 1700000060);
+
+	/* Format 3's full form of the same figures: 10 bytes longer (the site
+	 * count's fixed three bytes, and each site's first time in full), the
+	 * same figures, and merged it becomes the site-delta form. */
+	uint8_t full[40];
+	w = 0;
+	full[w++] = REC_VAL_SITES;
+	full[w++] = 3;
+	w += pd_put_var(full + w, pd_zigzag(1700000000));
+	full[w++] = 100;
+	full[w++] = 0x82, full[w++] = 0x80, full[w++] = 0x00;
+	full[w++] = 3, full[w++] = 2;
+	w += pd_put_var(full + w, pd_zigzag(1700000000));
+	full[w++] = 100;
+	full[w++] = 9, full[w++] = 1;
+	w += pd_put_var(full + w, pd_zigzag(1700000050));
+	full[w++] = 10;
+	assert_int_equal(w, (size_t)na + 10);
+	decode_ok(full, w, &rv);
+	assert_site(&rv.sites[1], 9, 1, 1700000050, 1700000060);
+	int nb = rec_val_merge(full, w, 9, 1, 1700000200, 1700000200, a, sizeof(a));
+	assert_true(nb > 0);
+	assert_int_equal(a[0], REC_VAL_DELTA);
+	decode_ok(a, (size_t)nb, &rv);
+	assert_int_equal(rv.count, 4);
+	assert_int_equal(rv.last_s, 1700000200);
+	assert_site(&rv.sites[1], 9, 2, 1700000050, 1700000200);
+
+	/* A site first seen before its tuple: corrupt, but kept as it is. */
+	const uint8_t early[] = { REC_VAL_SITES, 2, 20, 0, 0x82, 0x80, 0x00,
+		                  1, 1, 18, 1, 2, 1, 20, 0 };
+	decode_ok(early, sizeof(early), &rv);
+	assert_site(&rv.sites[0], 1, 1, 9, 10);
+	nb = rec_val_merge(early, sizeof(early), 2, 1, 10, 10, a, sizeof(a));
+	assert_true(nb > 0);
+	assert_int_equal(a[0], REC_VAL_SITES);
+	decode_ok(a, (size_t)nb, &rv);
+	assert_site(&rv.sites[0], 1, 1, 9, 10);
+	assert_site(&rv.sites[1], 2, 2, 10, 10);
+
+	/* Sites near zero, and one at INT64_MIN: their deltas would take ten
+	 * bytes where their times take one; the full form stays. */
+	na = rec_val_merge(NULL, 0, 1, 1, 5, 5, a, sizeof(a));
+	na = rec_val_merge(a, (size_t)na, 2, 1, 6, 6, b, sizeof(b));
+	assert_int_equal(b[0], REC_VAL_DELTA);
+	nb = rec_val_merge(b, (size_t)na, 3, 1, INT64_MIN, 7, a, sizeof(a));
+	assert_true(nb > 0);
+	assert_int_equal(a[0], REC_VAL_SITES);
+	decode_ok(a, (size_t)nb, &rv);
+	assert_int_equal(rv.first_s, INT64_MIN);
+	assert_site(&rv.sites[0], 1, 1, 5, 5);
+	assert_site(&rv.sites[2], 3, 1, INT64_MIN, 7);
+
+	/* A site's first (tuple's first + delta) or last beyond INT64_MAX. */
+	w = 0;
+	b[w++] = REC_VAL_DELTA, b[w++] = 1;
+	w += pd_put_var(b + w, pd_zigzag(INT64_MAX - 10));
+	b[w++] = 0, b[w++] = 1, b[w++] = 4, b[w++] = 1, b[w++] = 11, b[w++] = 0;
+	assert_int_equal(rec_val_decode(b, w, &rv, site_buf, 4), PD_EMALF);
+	assert_int_equal(rec_val_merge(b, w, 2, 1, 1, 1, a, sizeof(a)), PD_EMALF);
+	b[w - 2] = 10; /* first = INT64_MAX: fine */
+	assert_int_equal(rec_val_decode(b, w, &rv, site_buf, 4), 0);
+	assert_site(&rv.sites[0], 4, 1, INT64_MAX, INT64_MAX);
+	b[w - 1] = 1; /* last one past it */
+	assert_int_equal(rec_val_decode(b, w, &rv, site_buf, 4), PD_EMALF);
+	/* From INT64_MIN, a delta of UINT64_MAX reaches INT64_MAX exactly. */
+	w = 0;
+	b[w++] = REC_VAL_DELTA, b[w++] = 1;
+	w += pd_put_var(b + w, pd_zigzag(INT64_MIN));
+	w += pd_put_var(b + w, UINT64_MAX);
+	b[w++] = 1, b[w++] = 4, b[w++] = 1;
+	w += pd_put_var(b + w, UINT64_MAX);
+	b[w++] = 0;
+	decode_ok(b, w, &rv);
+	assert_site(&rv.sites[0], 4, 1, INT64_MAX, INT64_MAX);
 }
 
 /* Decode gives back the figures merged, at the extremes of their ranges. */
@@ -981,6 +1092,35 @@ static void test_val_bound(void **state)
 	assert_site(&rv.sites[1], UINT32_MAX, UINT64_MAX - 1, INT64_MIN, INT64_MAX);
 	free(out);
 	free(cur);
+
+	/* The worst for a site-delta value: 100 sites of four bytes each
+	 * (times near INT64_MAX, one byte as deltas, ten in the full form it
+	 * is merged through) gaining a site at INT64_MIN. */
+	cur = NULL;
+	len = 0;
+	for (uint32_t s = 0; s < 100; s++) {
+		cap = rec_val_bound(len);
+		out = malloc(cap);
+		assert_non_null(out);
+		rc = rec_val_merge(cur, len, s, 1, INT64_MAX - 5, INT64_MAX - 5, out, cap);
+		assert_true(rc > 0 && (size_t)rc <= cap);
+		free(cur);
+		cur = out;
+		len = (size_t)rc;
+	}
+	assert_int_equal(cur[0], REC_VAL_DELTA);
+	assert_true(len < 20 + 100 * 4);
+	cap = rec_val_bound(len);
+	out = malloc(cap); /* exact size: ASan sees any overrun */
+	assert_non_null(out);
+	rc = rec_val_merge(cur, len, 1000, 1, INT64_MIN, INT64_MIN, out, cap);
+	assert_true(rc > 0 && (size_t)rc <= cap);
+	decode_ok(out, (size_t)rc, &rv);
+	assert_int_equal(rv.nsites, 101);
+	assert_site(&rv.sites[99], 99, 1, INT64_MAX - 5, INT64_MAX - 5);
+	assert_site(&rv.sites[100], 1000, 1, INT64_MIN, INT64_MIN);
+	free(out);
+	free(cur);
 }
 
 /*
@@ -1044,6 +1184,7 @@ int main(void)
 		cmocka_unit_test(test_val_order_and_grouping_property),
 		cmocka_unit_test(test_val_merge_into_grouped_values),
 		cmocka_unit_test(test_val_corrupt_rejected),
+		cmocka_unit_test(test_val_delta_form),
 		cmocka_unit_test(test_val_decode_round_trip),
 		cmocka_unit_test(test_val_bound),
 		cmocka_unit_test(test_val_sites_cap),
