@@ -44,10 +44,14 @@ struct merge {
 	uint64_t seed;
 	struct mkey ring[RING];
 	uint8_t *ringbuf;
+	/* The run merge_run is in, and the index it expects next: a call out
+	 * of that order makes the ring's keys anew. */
+	const struct pd_obs *run;
+	size_t run_next;
 	struct merge_counts n;
 	/* This group's observations, and those that needed the key filter
 	 * (not in the group or the cache); from the last group's share,
-	 * whether merge_ahead loads filter blocks. */
+	 * whether merge_run loads filter blocks ahead. */
 	size_t group_obs, group_filtered;
 	int filter_ahead;
 };
@@ -205,9 +209,12 @@ int merge_obs(struct merge *m, const struct pd_obs *o, uint32_t site)
 
 int merge_run(struct merge *m, const struct pd_obs *run, size_t n, size_t i, uint32_t site)
 {
-	if (i == 0)
-		for (size_t j = 0; j < AHEAD && j < n; j++)
+	if (i == 0 || run != m->run || i != m->run_next) {
+		for (size_t j = i; j < i + AHEAD && j < n; j++)
 			merge_prepare(m, run, j);
+		m->run = run;
+	}
+	m->run_next = i + 1;
 	if (i + AHEAD < n)
 		merge_prepare(m, run, i + AHEAD);
 	if (m->vc && i + AHEAD / 2 < n)

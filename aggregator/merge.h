@@ -45,7 +45,8 @@ int merge_obs(struct merge *m, const struct pd_obs *o, uint32_t site);
  * turn: each key is made once, and the memory that the lookups of the
  * observations a few places further will touch starts loading, so that
  * merging them does not wait for it (the tables are far bigger than the
- * CPU's caches). A run may be left part way; the next starts at 0.
+ * CPU's caches). A run may be left part way; a call out of turn (another
+ * run, or another i) is correct, only without the head start.
  */
 int merge_run(struct merge *m, const struct pd_obs *run, size_t n, size_t i, uint32_t site);
 size_t merge_count(const struct merge *m);

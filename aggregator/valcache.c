@@ -129,7 +129,7 @@ void valcache_prefetch_entry_h(const struct valcache *c, uint64_t h)
 			/* An entry is a key and a value (about 40 to 100 bytes):
 			 * often two lines. */
 			__builtin_prefetch(s->e[i]);
-			__builtin_prefetch((const uint8_t *)s->e[i] + 64);
+			__builtin_prefetch((const void *)((uintptr_t)s->e[i] + 64));
 		}
 	}
 }

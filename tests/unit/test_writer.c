@@ -19,7 +19,9 @@
 #include <sys/stat.h>
 
 #include "astats.h"
+#include "merge.h"
 #include "pd_buf.h"
+#include "valcache.h"
 #include "pd_err.h"
 #include "record.h"
 #include "sites.h"
@@ -239,6 +241,54 @@ static void test_repeats_within_a_batch_merge_in_order(void **state)
 	assert_int_equal(astat_get(&f->stats, AS_observations_applied), 554);
 }
 
+/* merge_run called out of turn (skipping ahead, going back, switching
+ * runs part way) merges each observation onto the right tuple. */
+static void test_merge_run_out_of_turn(void **state)
+{
+	struct fx *f = *state;
+	struct valcache *vc = valcache_new(1024, 5);
+	struct merge *m = merge_new(f->st, 1000, 1u << 20, NULL, vc);
+	assert_non_null(m);
+	merge_begin(m);
+	/* Run a: tuples 0..39; run b: tuples 100..139. */
+	for (unsigned i = 0; i < 40; i++) {
+		for (unsigned r = 0; r < 2; r++) {
+			unsigned t = r * 100 + i;
+			f->obs[r][i] = (struct pd_obs){ .name = f->names[t], .name_len = 10, .type = 1,
+			                                .rdata = f->rdata[t], .rdlen = 4, .count = 1 + t,
+			                                .first_s = 10, .last_s = 10 };
+		}
+	}
+	static const size_t order_a[] = { 0, 1, 2, 9, 10, 3, 4, 5, 6, 7, 8, 20, 11, 12, 13,
+		                          14, 15, 16, 17, 18, 19, 21, 22, 39, 23, 24, 25, 26,
+		                          27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38 };
+	for (size_t k = 0; k < 40; k++) {
+		assert_int_equal(merge_run(m, f->obs[0], 40, order_a[k], 1), 0);
+		if (k % 7 == 3) /* a few of run b in between */
+			assert_int_equal(merge_run(m, f->obs[1], 40, k, 1), 0);
+	}
+	for (size_t k = 0; k < 40; k++)
+		if (k % 7 != 3)
+			assert_int_equal(merge_run(m, f->obs[1], 40, k, 1), 0);
+	assert_int_equal(merge_commit(m, 1, f->err, sizeof(f->err)), 0);
+	merge_free(m);
+	valcache_free(vc);
+	struct pd_buf v;
+	pd_buf_init(&v, 256);
+	uint8_t key[64];
+	struct rec_site site[4];
+	for (unsigned r = 0; r < 2; r++) {
+		for (unsigned i = 0; i < 40; i++) {
+			size_t kl = rec_key_tuple(key, &f->obs[r][i]);
+			assert_int_equal(store_get(f->st, NULL, key, kl, &v), 1);
+			struct rec_val rv;
+			assert_int_equal(rec_val_decode(v.data, v.len, &rv, site, 4), 0);
+			assert_int_equal(rv.count, 1 + r * 100 + i);
+		}
+	}
+	pd_buf_fini(&v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -246,6 +296,7 @@ int main(void)
 		                                setup, teardown),
 		cmocka_unit_test_setup_teardown(test_repeats_within_a_batch_merge_in_order, setup,
 		                                teardown),
+		cmocka_unit_test_setup_teardown(test_merge_run_out_of_turn, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_duplicates_in_the_next_group_are_not_applied_twice,
 		                                setup, teardown),
 	};
