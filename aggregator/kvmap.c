@@ -57,10 +57,16 @@ void kvmap_free(struct kvmap *m)
 	free(m);
 }
 
+/* What an arena keeps of its memory between uses; the rest of what a big
+ * use wrote goes back to the system. */
+#define KV_KEEP_BYTES ((size_t)64 << 20)
+
 void kvmap_reset(struct kvmap *m)
 {
 	if (m->count)
 		memset(m->slots, 0, (m->mask + 1) * sizeof(uint64_t));
+	if (m->used > KV_KEEP_BYTES)
+		pd_bigmem_trim(m->arena, KV_KEEP_BYTES, m->used);
 	m->count = 0;
 	m->used = 0;
 }

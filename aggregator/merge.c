@@ -33,6 +33,10 @@ struct mkey {
 #define AHEAD 8
 #define RING 16 /* keys made and not yet merged: more than AHEAD, a power of two */
 
+/* The group map's room per observation, and at most in all (merge_new). */
+#define MERGE_OBS_ROOM ((size_t)4096)
+#define MERGE_ROOM_MAX ((size_t)16 << 30)
+
 struct merge {
 	struct store *store;
 	struct keyfilter *kf;
@@ -66,9 +70,18 @@ struct merge *merge_new(struct store *st, size_t max_obs, size_t max_bytes,
 	m->kf = kf;
 	m->vc = vc;
 	m->seed = vc ? valcache_seed(vc) : pd_random_u64();
-	/* Each observation adds at most its tuple's bytes and a value with one
-	 * more site than before. */
-	m->pending = kvmap_new(max_obs + 1024, max_bytes + max_obs * 192, m->seed);
+	/* Each observation adds at most its tuple's key and a value with one
+	 * more site than it had, kept with room to grow: for a tuple of many
+	 * sites that is kilobytes. The arena is sized for MERGE_OBS_ROOM per
+	 * observation (values of about 250 sites), and only what a group
+	 * writes takes memory; where that much address space is refused, the
+	 * old budget (192 bytes per observation), which a group of tuples of
+	 * some 30 sites or more outgrows. */
+	size_t room = max_obs < MERGE_ROOM_MAX / MERGE_OBS_ROOM ? max_obs * MERGE_OBS_ROOM
+	                                                        : MERGE_ROOM_MAX;
+	m->pending = kvmap_new(max_obs + 1024, max_bytes + room, m->seed);
+	if (!m->pending)
+		m->pending = kvmap_new(max_obs + 1024, max_bytes + max_obs * 192, m->seed);
 	m->batch = store_batch_new();
 	size_t vmax = REC_VAL_FIXED + (size_t)REC_SITES_MAX * REC_VAL_PER_SITE;
 	pd_buf_init(&m->val, vmax);

@@ -14,6 +14,9 @@
 
 /* n zero bytes, 64-byte aligned (page aligned, in fact), or NULL. */
 void *pd_bigmem_alloc(size_t n);
+/* Hands the memory of bytes [keep, used) of p back to the system; they
+ * read as zero afterwards. */
+void pd_bigmem_trim(void *p, size_t keep, size_t used);
 /* Frees what pd_bigmem_alloc(n) returned; NULL is a no-op. */
 void pd_bigmem_free(void *p, size_t n);
 

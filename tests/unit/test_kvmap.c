@@ -370,6 +370,43 @@ static void test_random_against_reference(void **state)
 	kvmap_free(m);
 }
 
+/* A use that wrote past what the arena keeps (64 MiB) is given back at
+ * reset; the map then works as new over the whole arena. */
+static void test_reset_after_big_use(void **state)
+{
+	(void)state;
+	size_t vl = 70000;
+	uint8_t *val = malloc(vl);
+	assert_non_null(val);
+	struct kvmap *m = kvmap_new(2000, (size_t)80 << 20, 13);
+	assert_non_null(m);
+	for (unsigned round = 0; round < 2; round++) {
+		unsigned n = 0;
+		for (;; n++) {
+			char k[16];
+			snprintf(k, sizeof(k), "k%u", n);
+			memset(val, (int)(n + round), vl);
+			if (kvmap_put(m, (const uint8_t *)k, strlen(k), val, vl) != 0)
+				break;
+		}
+		assert_true(n > 700); /* more than 64 MiB went in */
+		for (unsigned i = 0; i < n; i += 97) {
+			char k[16];
+			const uint8_t *v;
+			size_t got;
+			snprintf(k, sizeof(k), "k%u", i);
+			assert_int_equal(kvmap_get(m, (const uint8_t *)k, strlen(k), &v, &got), 1);
+			assert_int_equal(got, vl);
+			assert_int_equal(v[0], (uint8_t)(i + round));
+			assert_int_equal(v[vl - 1], (uint8_t)(i + round));
+		}
+		kvmap_reset(m);
+		assert_int_equal(kvmap_count(m), 0);
+	}
+	kvmap_free(m);
+	free(val);
+}
+
 /* The _h calls with kvmap_hash are the same map as the plain ones. */
 static void test_hash_once_calls(void **state)
 {
@@ -403,6 +440,7 @@ int main(void)
 		cmocka_unit_test(test_reset),
 		cmocka_unit_test(test_random_against_reference),
 		cmocka_unit_test(test_hash_once_calls),
+		cmocka_unit_test(test_reset_after_big_use),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -241,6 +241,54 @@ static void test_repeats_within_a_batch_merge_in_order(void **state)
 	assert_int_equal(astat_get(&f->stats, AS_observations_applied), 554);
 }
 
+/*
+ * Tuples seen by many sites have long values: a write group of them must
+ * not run out of room for its values (it did: the observations past the
+ * room were counted unmergeable and lost while their batches were
+ * acknowledged). Sixty sites, each with its own stream, one batch of every
+ * tuple each, one batch per group, with groups given little room.
+ */
+static void test_many_sites_lose_nothing(void **state)
+{
+	struct fx *f = *state;
+	writer_stop(f->w);
+	struct writer_opts wo = { .group_batches = 1, .group_obs = TUPLES, .group_bytes = 64 << 10,
+		                  .max_batch_bytes = 64 << 10, .cache_entries = 64 };
+	if (writer_start(&f->w, f->st, f->sites, &wo, &f->stats, f->err, sizeof(f->err)) != 0)
+		fail_msg("writer_start: %s", f->err);
+	enum { NSITES = 60 };
+	static uint8_t streams[NSITES][PD_BATCH_STREAM_ID_LEN];
+	for (unsigned b = 0; b < NSITES; b++) {
+		make_batch(f, b, 1);
+		memset(streams[b], (int)(b + 1), sizeof(streams[b]));
+		f->batch[b].stream_id = streams[b];
+		snprintf(f->job[b].id.sensor_id, sizeof(f->job[b].id.sensor_id), "s%u", b);
+		snprintf(f->job[b].id.site, sizeof(f->job[b].id.site), "site%u", b);
+		assert_int_equal(writer_submit(f->w, &f->job[b]), 0);
+	}
+	writer_stop(f->w);
+	f->w = NULL;
+	assert_int_equal(f->answered, NSITES);
+	assert_int_equal(astat_get(&f->stats, AS_observations_unmergeable), 0);
+	assert_int_equal(astat_get(&f->stats, AS_observations_applied), NSITES * TUPLES);
+	struct pd_buf v;
+	pd_buf_init(&v, 4096);
+	uint8_t key[64];
+	static struct rec_site site[NSITES];
+	for (unsigned t = 0; t < TUPLES; t++) {
+		size_t kl = rec_key_tuple(key, &f->obs[0][t]);
+		assert_int_equal(store_get(f->st, NULL, key, kl, &v), 1);
+		struct rec_val rv;
+		assert_int_equal(rec_val_decode(v.data, v.len, &rv, site, NSITES), 0);
+		if (rv.count != NSITES || rv.nsites != NSITES)
+			fail_msg("tuple %u: count %llu in %zu sites, want %d in %d", t,
+			         (unsigned long long)rv.count, rv.nsites, NSITES, NSITES);
+		assert_int_equal(rv.first_s, 1000);
+		assert_int_equal(rv.last_s, 1000 + NSITES - 1);
+	}
+	pd_buf_fini(&v);
+}
+
 /* merge_run called out of turn (skipping ahead, going back, switching
  * runs part way) merges each observation onto the right tuple. */
 static void test_merge_run_out_of_turn(void **state)
@@ -297,6 +345,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_repeats_within_a_batch_merge_in_order, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_merge_run_out_of_turn, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_many_sites_lose_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_duplicates_in_the_next_group_are_not_applied_twice,
 		                                setup, teardown),
 	};
