@@ -233,7 +233,8 @@ FAILING = [
      r'spool holds 7 batches, the oldest 16m4\ds old \(threshold 300s\)'),
     ('cp1', 'capture', lambda t: dict(capture='eth9', capture_state='error'),
      r'capture failing on eth9'),
-    ('ok1', 'calm', lambda t: dict(packets_seen=1000 * t, dns_messages=900 * t), r'reporting'),
+    ('ok1', 'calm', lambda t: dict(packets_seen=int(1000 * t), dns_messages=int(900 * t)),
+     r'reporting'),
 ]
 
 
@@ -242,11 +243,16 @@ def test_degraded_sites_name_their_reason(pki, tmp_path):
     agg, web = start_aggregator(pki, tmp_path, stale=120, down=240)
     try:
         # Rates need two samples at least 5 s apart: heartbeat every second
-        # for 6 s, as a sensor does when idle.
+        # for 6 s, as a sensor does when idle. The site whose rate is
+        # checked counts the seconds that really passed: six heartbeats can
+        # take longer than a second on a loaded machine (a CI run saw 2.4 s
+        # a round, and 417 packets/s from counters that assumed one).
+        start = time.monotonic()
         for t in range(7):
             t0 = time.monotonic()
             for name, site, counters, _ in FAILING:
-                heartbeat(pki, agg, name, site, **counters(t))
+                heartbeat(pki, agg, name, site,
+                          **counters(time.monotonic() - start if site == 'calm' else t))
             heartbeat(pki, agg, 'sk1', 'clock', skew=600)
             time.sleep(max(0, 1 - (time.monotonic() - t0)))
         sites = web.sites()
