@@ -48,8 +48,9 @@ struct merge {
 	uint64_t seed;
 	struct mkey ring[RING];
 	uint8_t *ringbuf;
-	/* The run merge_run is in, and the index it expects next: a call out
-	 * of that order makes the ring's keys anew. */
+	/* The run merge_run is in, and the index it expects next (never 0,
+	 * so a run's first call always starts anew): a call out of that order
+	 * makes the ring's keys anew. */
 	const struct pd_obs *run;
 	size_t run_next;
 	struct merge_counts n;
@@ -222,7 +223,7 @@ int merge_obs(struct merge *m, const struct pd_obs *o, uint32_t site)
 
 int merge_run(struct merge *m, const struct pd_obs *run, size_t n, size_t i, uint32_t site)
 {
-	if (i == 0 || run != m->run || i != m->run_next) {
+	if (run != m->run || i != m->run_next) {
 		for (size_t j = i; j < i + AHEAD && j < n; j++)
 			merge_prepare(m, run, j);
 		m->run = run;

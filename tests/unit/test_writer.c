@@ -119,6 +119,22 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* The stored value of o's tuple, which must be there, decoded into sites
+ * (room for max). */
+static struct rec_val stored(const struct fx *f, const struct pd_obs *o, struct rec_site *sites,
+                             size_t max)
+{
+	struct pd_buf v;
+	pd_buf_init(&v, 4096);
+	uint8_t key[64];
+	size_t kl = rec_key_tuple(key, o);
+	assert_int_equal(store_get(f->st, NULL, key, kl, &v), 1);
+	struct rec_val rv;
+	assert_int_equal(rec_val_decode(v.data, v.len, &rv, sites, max), 0);
+	pd_buf_fini(&v);
+	return rv;
+}
+
 /* Stops the writer (it writes what is queued first) and checks that every
  * tuple was counted `count` times, first seen at 1000 and last at
  * 1000 + last_b. */
@@ -127,15 +143,9 @@ static void stop_and_check(struct fx *f, unsigned jobs, uint64_t count, unsigned
 	writer_stop(f->w);
 	f->w = NULL;
 	assert_int_equal(f->answered, jobs);
-	struct pd_buf v;
-	pd_buf_init(&v, 256);
-	uint8_t key[64];
 	struct rec_site site[4];
 	for (unsigned t = 0; t < TUPLES; t++) {
-		size_t kl = rec_key_tuple(key, &f->obs[0][t]);
-		assert_int_equal(store_get(f->st, NULL, key, kl, &v), 1);
-		struct rec_val rv;
-		assert_int_equal(rec_val_decode(v.data, v.len, &rv, site, 4), 0);
+		struct rec_val rv = stored(f, &f->obs[0][t], site, 4);
 		if (rv.count != count)
 			fail_msg("tuple %u: count %llu, want %llu", t, (unsigned long long)rv.count,
 			         (unsigned long long)count);
@@ -143,7 +153,6 @@ static void stop_and_check(struct fx *f, unsigned jobs, uint64_t count, unsigned
 		assert_int_equal(rv.last_s, 1000 + last_b);
 		assert_int_equal(rv.nsites, 1);
 	}
-	pd_buf_fini(&v);
 }
 
 static void test_each_group_merges_on_the_one_before(void **state)
@@ -221,23 +230,16 @@ static void test_repeats_within_a_batch_merge_in_order(void **state)
 	writer_stop(f->w);
 	f->w = NULL;
 	assert_int_equal(f->answered, nb);
-	struct pd_buf v;
-	pd_buf_init(&v, 256);
-	uint8_t key[64];
 	struct rec_site site[4];
 	for (unsigned t = 0; t < kinds; t++) {
 		struct pd_obs o = { .name = f->names[t], .name_len = 10, .type = 1,
 		                    .rdata = f->rdata[t], .rdlen = 4 };
-		size_t kl = rec_key_tuple(key, &o);
-		assert_int_equal(store_get(f->st, NULL, key, kl, &v), 1);
-		struct rec_val rv;
-		assert_int_equal(rec_val_decode(v.data, v.len, &rv, site, 4), 0);
+		struct rec_val rv = stored(f, &o, site, 4);
 		if (rv.count != count[t] || rv.first_s != first[t] || rv.last_s != last[t])
 			fail_msg("tuple %u: %llu %lld %lld, want %llu %lld %lld", t,
 			         (unsigned long long)rv.count, (long long)rv.first_s, (long long)rv.last_s,
 			         (unsigned long long)count[t], (long long)first[t], (long long)last[t]);
 	}
-	pd_buf_fini(&v);
 	assert_int_equal(astat_get(&f->stats, AS_observations_applied), 554);
 }
 
@@ -271,22 +273,15 @@ static void test_many_sites_lose_nothing(void **state)
 	assert_int_equal(f->answered, NSITES);
 	assert_int_equal(astat_get(&f->stats, AS_observations_unmergeable), 0);
 	assert_int_equal(astat_get(&f->stats, AS_observations_applied), NSITES * TUPLES);
-	struct pd_buf v;
-	pd_buf_init(&v, 4096);
-	uint8_t key[64];
 	static struct rec_site site[NSITES];
 	for (unsigned t = 0; t < TUPLES; t++) {
-		size_t kl = rec_key_tuple(key, &f->obs[0][t]);
-		assert_int_equal(store_get(f->st, NULL, key, kl, &v), 1);
-		struct rec_val rv;
-		assert_int_equal(rec_val_decode(v.data, v.len, &rv, site, NSITES), 0);
+		struct rec_val rv = stored(f, &f->obs[0][t], site, NSITES);
 		if (rv.count != NSITES || rv.nsites != NSITES)
 			fail_msg("tuple %u: count %llu in %zu sites, want %d in %d", t,
 			         (unsigned long long)rv.count, rv.nsites, NSITES, NSITES);
 		assert_int_equal(rv.first_s, 1000);
 		assert_int_equal(rv.last_s, 1000 + NSITES - 1);
 	}
-	pd_buf_fini(&v);
 }
 
 /* merge_run called out of turn (skipping ahead, going back, switching
@@ -321,20 +316,10 @@ static void test_merge_run_out_of_turn(void **state)
 	assert_int_equal(merge_commit(m, 1, f->err, sizeof(f->err)), 0);
 	merge_free(m);
 	valcache_free(vc);
-	struct pd_buf v;
-	pd_buf_init(&v, 256);
-	uint8_t key[64];
 	struct rec_site site[4];
-	for (unsigned r = 0; r < 2; r++) {
-		for (unsigned i = 0; i < 40; i++) {
-			size_t kl = rec_key_tuple(key, &f->obs[r][i]);
-			assert_int_equal(store_get(f->st, NULL, key, kl, &v), 1);
-			struct rec_val rv;
-			assert_int_equal(rec_val_decode(v.data, v.len, &rv, site, 4), 0);
-			assert_int_equal(rv.count, 1 + r * 100 + i);
-		}
-	}
-	pd_buf_fini(&v);
+	for (unsigned r = 0; r < 2; r++)
+		for (unsigned i = 0; i < 40; i++)
+			assert_int_equal(stored(f, &f->obs[r][i], site, 4).count, 1 + r * 100 + i);
 }
 
 int main(void)
