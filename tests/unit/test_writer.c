@@ -1,9 +1,9 @@
 /* Unit tests for the writer with a real store: many small groups in a
  * row over the same tuples, with a value cache far too small to hold a
  * group, so that most merges read the value the group before wrote;
- * duplicates split across consecutive groups; and writer_stop answering
- * and writing everything queued. Each store lives in its own mkdtemp
- * directory. */
+ * duplicates split across consecutive groups; real failed writes (a file
+ * size limit); and writer_stop answering and writing everything queued.
+ * Each store lives in its own mkdtemp directory. */
 #define _XOPEN_SOURCE 700 /* nftw */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,10 +13,13 @@
 
 #include <ftw.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "astats.h"
 #include "merge.h"
@@ -194,6 +197,110 @@ static void test_duplicates_in_the_next_group_are_not_applied_twice(void **state
 	assert_int_equal(astat_get(&f->stats, AS_batches_applied), BATCHES / 2);
 }
 
+static void nap_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+/* Submits batch b (sequence number seq) once the writer takes it and
+ * waits for its answer: its status. */
+static int submit_and_wait(struct fx *f, unsigned b, uint64_t seq)
+{
+	for (int tries = 0;; tries++) {
+		assert_true(tries < 3000);
+		make_batch(f, b, seq);
+		pthread_mutex_lock(&f->mu);
+		unsigned before = f->answered;
+		pthread_mutex_unlock(&f->mu);
+		int rc = writer_submit(f->w, &f->job[b]);
+		if (rc == PD_EBUSY) { /* a failing store takes one probe at a time */
+			nap_ms(10);
+			continue;
+		}
+		assert_int_equal(rc, 0);
+		for (int waited = 0;; waited++) {
+			assert_true(waited < 30000);
+			pthread_mutex_lock(&f->mu);
+			int answered = f->answered > before;
+			pthread_mutex_unlock(&f->mu);
+			if (answered)
+				return f->job[b].status;
+			nap_ms(1);
+		}
+	}
+}
+
+/*
+ * Writes that really fail (no file may grow: RLIMIT_FSIZE, which fails
+ * LevelDB's writes as a full disk does, and its reopen too) for groups in
+ * a row: every batch taken is refused. Sent again once files may grow,
+ * each is applied exactly once: nothing of a failed group survived in the
+ * writer (a value it left in the value cache, which here holds every
+ * tuple, would count the batch twice).
+ */
+static void test_failed_writes_leave_nothing_behind(void **state)
+{
+	struct fx *f = *state;
+	/* A cache that holds every tuple, so that a value left there by a
+	 * failed group would be found. */
+	writer_stop(f->w);
+	struct writer_opts wo = { .group_batches = 1, .cache_entries = 4 * TUPLES };
+	if (writer_start(&f->w, f->st, f->sites, &wo, &f->stats, f->err, sizeof(f->err)) != 0)
+		fail_msg("writer_start: %s", f->err);
+	/* The writer waits a second after each failed write. */
+	enum { GOOD = 10, FAILED = 8 };
+	for (unsigned b = 0; b < GOOD; b++)
+		assert_int_equal(submit_and_wait(f, b, b + 1), 0);
+	struct rlimit was, none = { 1, 1 };
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &was), 0);
+	none.rlim_max = was.rlim_max;
+	void (*xfsz)(int) = signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &none), 0);
+	unsigned submitted = 0;
+	pthread_mutex_lock(&f->mu);
+	unsigned before = f->answered;
+	pthread_mutex_unlock(&f->mu);
+	for (unsigned b = GOOD; b < GOOD + FAILED; b++) {
+		make_batch(f, b, b + 1);
+		if (writer_submit(f->w, &f->job[b]) == 0)
+			submitted++;
+		else
+			f->job[b].status = 1; /* not taken: not checked below */
+	}
+	int all = 0;
+	for (int waited = 0; !all && waited < 60000; waited++) {
+		pthread_mutex_lock(&f->mu);
+		all = f->answered == before + submitted;
+		pthread_mutex_unlock(&f->mu);
+		nap_ms(1);
+	}
+	/* Files may grow again before anything is asserted. */
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &was), 0);
+	signal(SIGXFSZ, xfsz);
+	assert_true(all);
+	assert_true(submitted >= 1);
+	for (unsigned b = GOOD; b < GOOD + FAILED; b++)
+		if (f->job[b].status != 1)
+			assert_int_equal(f->job[b].status, PD_ESTORE);
+	assert_true(astat_get(&f->stats, AS_store_write_errors) >= 1);
+	assert_int_equal(astat_get(&f->stats, AS_batches_applied), GOOD);
+	/* Sent again until the store works again, then once each. */
+	for (unsigned b = GOOD; b < GOOD + FAILED; b++) {
+		int st;
+		for (int tries = 0; (st = submit_and_wait(f, b, b + 1)) == PD_ESTORE; tries++)
+			assert_true(tries < 100);
+		assert_int_equal(st, 0);
+		assert_string_equal(f->job[b].msg, "applied");
+	}
+	pthread_mutex_lock(&f->mu);
+	unsigned answered = f->answered;
+	pthread_mutex_unlock(&f->mu);
+	stop_and_check(f, answered, GOOD + FAILED, GOOD + FAILED - 1);
+	assert_int_equal(astat_get(&f->stats, AS_batches_applied), GOOD + FAILED);
+	assert_int_equal(astat_get(&f->stats, AS_batches_duplicate), 0);
+}
+
 /* Batches of 1 to 500 observations in which tuples repeat at every
  * distance from 1 to 37: the writer makes each key a few observations
  * ahead of its merge, in a ring, and a repeat must still merge onto the
@@ -327,6 +434,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_each_group_merges_on_the_one_before,
 		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failed_writes_leave_nothing_behind, setup,
+		                                teardown),
 		cmocka_unit_test_setup_teardown(test_repeats_within_a_batch_merge_in_order, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_merge_run_out_of_turn, setup, teardown),
