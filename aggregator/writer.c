@@ -56,6 +56,7 @@ struct writer {
 	unsigned queued;
 	int stopping, failing;
 	int unmergeable_logged;
+	int reopen_failing; /* the last reopen failed (logged once until one works) */
 	/* writer thread only */
 	struct wstream *streams; /* open addressing on the stream id */
 	size_t nstreams;
@@ -249,9 +250,15 @@ static void writer_recover(struct writer *w)
 	/* The cache holds the failed group's values (valcache.h). */
 	valcache_clear(w->vc);
 	if (store_reopen(w->store, err, sizeof(err)) < 0) {
-		log_warnx("writer: cannot reopen the store (%s)", err);
+		/* Tried again after each failed write, every second or so while
+		 * the disk is full: said once. */
+		if (!w->reopen_failing)
+			log_warnx("writer: cannot reopen the store (%s); trying again with each write",
+			          err);
+		w->reopen_failing = 1;
 		return;
 	}
+	w->reopen_failing = 0;
 	memset(w->streams, 0, WRITER_STREAMS_MAX * sizeof(*w->streams));
 	w->nstreams = 0;
 	if (w->kf && keyfilter_rebuild(w->kf, w->store, err, sizeof(err)) < 0) {
