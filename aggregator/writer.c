@@ -56,8 +56,8 @@ struct writer {
 	unsigned queued;
 	int stopping, failing;
 	int unmergeable_logged;
-	int reopen_failing; /* the last reopen failed (logged once until one works) */
 	/* writer thread only */
+	int reopen_failing; /* the last reopen failed (logged once until one works) */
 	struct wstream *streams; /* open addressing on the stream id */
 	size_t nstreams;
 	struct wtouch *touched;
