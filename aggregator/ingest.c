@@ -46,9 +46,38 @@ struct ingest {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct ictx *qhead, *qtail;
-	unsigned busy; /* contexts between receive and reply sent */
+	unsigned busy;  /* contexts between receive and reply sent */
+	unsigned calls; /* NNG calls on a context under way (ictx_call) */
 	int stopping;
 };
+
+/*
+ * An NNG call on a context, from whichever thread: counted, so that
+ * ingest_stop frees the contexts only once no call is under way. A reply's
+ * send can complete (and its callback count the context idle) before
+ * nng_ctx_send has returned in the thread that called it, and ingest_stop
+ * then closed the socket and freed the aio under that call: the likely
+ * cause of NNG's "panic: pthread_mutex_lock: Invalid argument" inside
+ * nng_ctx_send from the writer's answer, seen once at SIGTERM in CI. Once
+ * stopping, only replies start (receives do not).
+ */
+static int ictx_call_begin(struct ingest *in, int reply)
+{
+	pthread_mutex_lock(&in->mu);
+	int ok = reply || !in->stopping;
+	if (ok)
+		in->calls++;
+	pthread_mutex_unlock(&in->mu);
+	return ok;
+}
+
+static void ictx_call_end(struct ingest *in)
+{
+	pthread_mutex_lock(&in->mu);
+	in->calls--;
+	pthread_cond_broadcast(&in->cv);
+	pthread_mutex_unlock(&in->mu);
+}
 
 /* The context is done with a batch: free it and receive the next one. */
 static void ictx_next(struct ictx *c)
@@ -62,10 +91,14 @@ static void ictx_next(struct ictx *c)
 	in->busy--;
 	int stop = in->stopping;
 	c->state = stop ? IC_DONE : IC_RECV;
+	if (!stop)
+		in->calls++;
 	pthread_cond_broadcast(&in->cv);
 	pthread_mutex_unlock(&in->mu);
-	if (!stop)
+	if (!stop) {
 		nng_ctx_recv(c->ctx, c->aio);
+		ictx_call_end(in);
+	}
 }
 
 /* Sends the reply for the context's batch (any thread). */
@@ -88,7 +121,9 @@ static void ictx_reply(struct ictx *c, uint64_t seq, int status, const char *msg
 	}
 	c->state = IC_SEND;
 	nng_aio_set_msg(c->aio, m);
+	ictx_call_begin(c->in, 1);
 	nng_ctx_send(c->ctx, c->aio);
+	ictx_call_end(c->in);
 }
 
 static void ictx_job_done(struct wjob *j)
@@ -110,11 +145,12 @@ static void ictx_cb(void *arg)
 		return;
 	}
 	if (rv != 0) {
-		if (rv == NNG_ECLOSED || rv == NNG_ECANCELED) {
+		if (rv == NNG_ECLOSED || rv == NNG_ECANCELED || !ictx_call_begin(in, 0)) {
 			c->state = IC_DONE;
 			return;
 		}
 		nng_ctx_recv(c->ctx, c->aio);
+		ictx_call_end(in);
 		return;
 	}
 	c->msg = nng_aio_get_msg(c->aio);
@@ -358,7 +394,7 @@ static int ingest_wait(struct ingest *in, int (*done)(struct ingest *), int seco
 
 static int ingest_idle(struct ingest *in)
 {
-	return in->busy == 0;
+	return in->busy == 0 && in->calls == 0;
 }
 
 void ingest_stop(struct ingest *in)
@@ -372,7 +408,8 @@ void ingest_stop(struct ingest *in)
 	pthread_cond_broadcast(&in->cv);
 	pthread_mutex_unlock(&in->mu);
 	/* Batches already received are answered (the writer drains first). */
-	if (!ingest_wait(in, ingest_idle, 30))
+	int idle = ingest_wait(in, ingest_idle, 30);
+	if (!idle)
 		log_warnx("ingest: %u batches still in flight at shutdown", in->busy);
 	for (unsigned i = 0; i < in->nworkers; i++)
 		pthread_join(in->workers[i], NULL);
@@ -381,6 +418,12 @@ void ingest_stop(struct ingest *in)
 		          "leaving it");
 		pd_nng_abandon(in);
 		return; /* the process is about to exit; do not wait on NNG */
+	}
+	if (!idle) {
+		/* The writer may still answer those batches: their contexts
+		 * stay (their sends fail on the closed socket). */
+		pd_nng_abandon(in);
+		return;
 	}
 	for (unsigned i = 0; in->ctxs && i < in->o.contexts; i++) {
 		struct ictx *c = &in->ctxs[i];
