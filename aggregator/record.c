@@ -187,6 +187,19 @@ static int delta_fits(int64_t tf, int64_t first)
 	return first >= tf && var_len((uint64_t)first - (uint64_t)tf) <= var_len(pd_zigzag(first));
 }
 
+/* Writes a site's entry at out + *w, counting it in *n; -1 (nothing
+ * written) when delta and the site would take more room in the site-delta
+ * form than in the full one. */
+static int emit_site(uint8_t *out, size_t *w, uint64_t *n, int delta, int64_t tf, uint64_t id,
+                     uint64_t count, int64_t first, int64_t last)
+{
+	if (delta && !delta_fits(tf, first))
+		return -1;
+	*w += put_site(out + *w, delta, tf, id, count, first, last);
+	(*n)++;
+	return 0;
+}
+
 int rec_val_merge(const uint8_t *old, size_t oldlen, uint32_t site, uint64_t count,
                   int64_t first_s, int64_t last_s, uint8_t *out, size_t cap)
 {
@@ -222,38 +235,27 @@ again:
 	n_out = id = c = 0;
 	f = l = 0;
 	int placed = 0;
-	for (uint64_t i = 0; i <= r.nsites; i++) {
-		if (i < r.nsites) {
-			if (val_site(&r, &id, &c, &f, &l) < 0)
-				return PD_EMALF;
-		} else if (placed) {
-			break;
-		}
-		if (!placed && (i == r.nsites || id >= site)) {
+	for (uint64_t i = 0; i < r.nsites; i++) {
+		if (val_site(&r, &id, &c, &f, &l) < 0)
+			return PD_EMALF;
+		if (!placed && id >= site) {
 			placed = 1;
-			if (i < r.nsites && id == site) {
+			if (id == site) {
 				c += count;
 				f = first_s < f ? first_s : f;
 				l = last_s > l ? last_s : l;
-			} else {
-				if (delta && !delta_fits(tf, first_s)) {
-					delta = 0;
-					goto again;
-				}
-				w += put_site(out + w, delta, tf, site, count, first_s, last_s);
-				n_out++;
-				if (i == r.nsites) {
-					id = site, c = count, f = first_s, l = last_s;
-					break;
-				}
+			} else if (emit_site(out, &w, &n_out, delta, tf, site, count, first_s,
+			                     last_s) < 0) {
+				goto full;
 			}
 		}
-		if (delta && !delta_fits(tf, f)) {
-			delta = 0;
-			goto again;
-		}
-		w += put_site(out + w, delta, tf, id, c, f, l);
-		n_out++;
+		if (emit_site(out, &w, &n_out, delta, tf, id, c, f, l) < 0)
+			goto full;
+	}
+	if (!placed) {
+		id = site, c = count, f = first_s, l = last_s;
+		if (emit_site(out, &w, &n_out, delta, tf, id, c, f, l) < 0)
+			goto full;
 	}
 	if (r.pos != oldlen && old && oldlen)
 		return PD_EMALF;
@@ -280,6 +282,9 @@ again:
 	size_t nl = pd_put_var(out + nsites_at, n_out);
 	memmove(out + nsites_at + nl, out + nsites_at + 3, w - nsites_at - 3);
 	return (int)(w - (3 - nl));
+full: /* a site does not fit the site-delta form: all in the full form */
+	delta = 0;
+	goto again;
 }
 
 int rec_val_decode(const uint8_t *v, size_t len, struct rec_val *out, struct rec_site *sites,
