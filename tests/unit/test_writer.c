@@ -203,6 +203,25 @@ static void nap_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
+static unsigned answered(struct fx *f)
+{
+	pthread_mutex_lock(&f->mu);
+	unsigned n = f->answered;
+	pthread_mutex_unlock(&f->mu);
+	return n;
+}
+
+/* Whether n jobs in all were answered within a minute. */
+static int wait_answered(struct fx *f, unsigned n)
+{
+	for (int waited = 0; answered(f) < n; waited++) {
+		if (waited == 60000)
+			return 0;
+		nap_ms(1);
+	}
+	return 1;
+}
+
 /* Submits batch b (sequence number seq) once the writer takes it and
  * waits for its answer: its status. */
 static int submit_and_wait(struct fx *f, unsigned b, uint64_t seq)
@@ -210,24 +229,15 @@ static int submit_and_wait(struct fx *f, unsigned b, uint64_t seq)
 	for (int tries = 0;; tries++) {
 		assert_true(tries < 3000);
 		make_batch(f, b, seq);
-		pthread_mutex_lock(&f->mu);
-		unsigned before = f->answered;
-		pthread_mutex_unlock(&f->mu);
+		unsigned before = answered(f);
 		int rc = writer_submit(f->w, &f->job[b]);
 		if (rc == PD_EBUSY) { /* a failing store takes one probe at a time */
 			nap_ms(10);
 			continue;
 		}
 		assert_int_equal(rc, 0);
-		for (int waited = 0;; waited++) {
-			assert_true(waited < 30000);
-			pthread_mutex_lock(&f->mu);
-			int answered = f->answered > before;
-			pthread_mutex_unlock(&f->mu);
-			if (answered)
-				return f->job[b].status;
-			nap_ms(1);
-		}
+		assert_true(wait_answered(f, before + 1));
+		return f->job[b].status;
 	}
 }
 
@@ -257,10 +267,7 @@ static void test_failed_writes_leave_nothing_behind(void **state)
 	none.rlim_max = was.rlim_max;
 	void (*xfsz)(int) = signal(SIGXFSZ, SIG_IGN);
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &none), 0);
-	unsigned submitted = 0;
-	pthread_mutex_lock(&f->mu);
-	unsigned before = f->answered;
-	pthread_mutex_unlock(&f->mu);
+	unsigned submitted = 0, before = answered(f);
 	for (unsigned b = GOOD; b < GOOD + FAILED; b++) {
 		make_batch(f, b, b + 1);
 		if (writer_submit(f->w, &f->job[b]) == 0)
@@ -268,13 +275,7 @@ static void test_failed_writes_leave_nothing_behind(void **state)
 		else
 			f->job[b].status = 1; /* not taken: not checked below */
 	}
-	int all = 0;
-	for (int waited = 0; !all && waited < 60000; waited++) {
-		pthread_mutex_lock(&f->mu);
-		all = f->answered == before + submitted;
-		pthread_mutex_unlock(&f->mu);
-		nap_ms(1);
-	}
+	int all = wait_answered(f, before + submitted);
 	/* Files may grow again before anything is asserted. */
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &was), 0);
 	signal(SIGXFSZ, xfsz);
@@ -293,10 +294,7 @@ static void test_failed_writes_leave_nothing_behind(void **state)
 		assert_int_equal(st, 0);
 		assert_string_equal(f->job[b].msg, "applied");
 	}
-	pthread_mutex_lock(&f->mu);
-	unsigned answered = f->answered;
-	pthread_mutex_unlock(&f->mu);
-	stop_and_check(f, answered, GOOD + FAILED, GOOD + FAILED - 1);
+	stop_and_check(f, answered(f), GOOD + FAILED, GOOD + FAILED - 1);
 	assert_int_equal(astat_get(&f->stats, AS_batches_applied), GOOD + FAILED);
 	assert_int_equal(astat_get(&f->stats, AS_batches_duplicate), 0);
 }
