@@ -73,14 +73,18 @@ struct merge *merge_new(struct store *st, size_t max_obs, size_t max_bytes,
 	m->seed = vc ? valcache_seed(vc) : pd_random_u64();
 	/* Each observation adds at most its tuple's key and a value with one
 	 * more site than it had, kept with room to grow: for a tuple of many
-	 * sites that is kilobytes. The arena is sized for MERGE_OBS_ROOM per
-	 * observation (values of about 250 sites), and only what a group
-	 * writes takes memory; where that much address space is refused, the
-	 * old budget (192 bytes per observation), which a group of tuples of
-	 * some 30 sites or more outgrows. */
+	 * sites that is kilobytes (about 10 bytes a site). Only what a group
+	 * writes takes memory, so the arena is address space for the worst a
+	 * deployment of many sites brings: MERGE_ROOM_MAX in all (80 KiB an
+	 * observation in a group of 200,000, values of thousands of sites).
+	 * Where that much is refused, MERGE_OBS_ROOM per observation (values
+	 * of some 250 sites), then 192 bytes (some 30 sites); past its room a
+	 * group counts the rest of its observations unmergeable. */
 	size_t room = max_obs < MERGE_ROOM_MAX / MERGE_OBS_ROOM ? max_obs * MERGE_OBS_ROOM
 	                                                        : MERGE_ROOM_MAX;
-	m->pending = kvmap_new(max_obs + 1024, max_bytes + room, m->seed);
+	m->pending = kvmap_new(max_obs + 1024, max_bytes + MERGE_ROOM_MAX, m->seed);
+	if (!m->pending)
+		m->pending = kvmap_new(max_obs + 1024, max_bytes + room, m->seed);
 	if (!m->pending)
 		m->pending = kvmap_new(max_obs + 1024, max_bytes + max_obs * 192, m->seed);
 	m->batch = store_batch_new();

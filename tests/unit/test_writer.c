@@ -352,41 +352,66 @@ static void test_repeats_within_a_batch_merge_in_order(void **state)
  * Tuples seen by many sites have long values: a write group of them must
  * not run out of room for its values (it did: the observations past the
  * room were counted unmergeable and lost while their batches were
- * acknowledged). Sixty sites, each with its own stream, one batch of every
- * tuple each, one batch per group, with groups given little room.
+ * acknowledged). nsites sites, each with its own stream, one batch of the
+ * first nobs tuples each, one batch per group, with groups given little
+ * room; batch slots are reused once their batches are answered.
  */
-static void test_many_sites_lose_nothing(void **state)
+static void many_sites_lose_nothing(struct fx *f, unsigned nsites, unsigned nobs,
+                                    size_t group_bytes)
 {
-	struct fx *f = *state;
 	writer_stop(f->w);
-	struct writer_opts wo = { .group_batches = 1, .group_obs = TUPLES, .group_bytes = 64 << 10,
-		                  .max_batch_bytes = 64 << 10, .cache_entries = 64 };
+	struct writer_opts wo = { .group_batches = 1, .group_obs = nobs, .group_bytes = group_bytes,
+		                  .max_batch_bytes = group_bytes, .cache_entries = 64,
+		                  .no_sync = 1 };
 	if (writer_start(&f->w, f->st, f->sites, &wo, &f->stats, f->err, sizeof(f->err)) != 0)
 		fail_msg("writer_start: %s", f->err);
-	enum { NSITES = 60 };
-	static uint8_t streams[NSITES][PD_BATCH_STREAM_ID_LEN];
-	for (unsigned b = 0; b < NSITES; b++) {
+	static uint8_t streams[BATCHES][PD_BATCH_STREAM_ID_LEN];
+	for (unsigned k = 0; k < nsites; k++) {
+		unsigned b = k % BATCHES;
 		make_batch(f, b, 1);
-		memset(streams[b], (int)(b + 1), sizeof(streams[b]));
+		f->batch[b].n_obs = nobs;
+		f->job[b].body_len = nobs * 30;
+		memset(streams[b], 0, sizeof(streams[b]));
+		streams[b][0] = (uint8_t)(k >> 8);
+		streams[b][1] = (uint8_t)k;
 		f->batch[b].stream_id = streams[b];
-		snprintf(f->job[b].id.sensor_id, sizeof(f->job[b].id.sensor_id), "s%u", b);
-		snprintf(f->job[b].id.site, sizeof(f->job[b].id.site), "site%u", b);
+		snprintf(f->job[b].id.sensor_id, sizeof(f->job[b].id.sensor_id), "s%u", k);
+		snprintf(f->job[b].id.site, sizeof(f->job[b].id.site), "site%u", k);
 		assert_int_equal(writer_submit(f->w, &f->job[b]), 0);
+		if (b == BATCHES - 1 || k == nsites - 1)
+			assert_true(wait_answered(f, k + 1));
 	}
 	writer_stop(f->w);
 	f->w = NULL;
-	assert_int_equal(f->answered, NSITES);
+	assert_int_equal(f->answered, nsites);
 	assert_int_equal(astat_get(&f->stats, AS_observations_unmergeable), 0);
-	assert_int_equal(astat_get(&f->stats, AS_observations_applied), NSITES * TUPLES);
-	static struct rec_site site[NSITES];
-	for (unsigned t = 0; t < TUPLES; t++) {
-		struct rec_val rv = stored(f, &f->obs[0][t], site, NSITES);
-		if (rv.count != NSITES || rv.nsites != NSITES)
-			fail_msg("tuple %u: count %llu in %zu sites, want %d in %d", t,
-			         (unsigned long long)rv.count, rv.nsites, NSITES, NSITES);
+	assert_int_equal(astat_get(&f->stats, AS_observations_applied), nsites * nobs);
+	struct rec_site *site = calloc(nsites, sizeof(*site));
+	assert_non_null(site);
+	unsigned last = nsites < BATCHES ? nsites - 1 : BATCHES - 1;
+	for (unsigned t = 0; t < nobs; t++) {
+		struct rec_val rv = stored(f, &f->obs[0][t], site, nsites);
+		if (rv.count != nsites || rv.nsites != nsites)
+			fail_msg("tuple %u: count %llu in %zu sites, want %u in %u", t,
+			         (unsigned long long)rv.count, rv.nsites, nsites, nsites);
 		assert_int_equal(rv.first_s, 1000);
-		assert_int_equal(rv.last_s, 1000 + NSITES - 1);
+		assert_int_equal(rv.last_s, 1000 + last);
 	}
+	free(site);
+}
+
+/* Sixty sites, every tuple in each batch. */
+static void test_many_sites_lose_nothing(void **state)
+{
+	many_sites_lose_nothing(*state, 60, TUPLES, 64 << 10);
+}
+
+/* Values of 800 sites (some 6 KiB with room to grow) in groups of 20
+ * observations: more than the 4 KiB an observation the group map once had
+ * room for, when these observations were counted unmergeable. */
+static void test_values_of_hundreds_of_sites_lose_nothing(void **state)
+{
+	many_sites_lose_nothing(*state, 800, 20, 16 << 10);
 }
 
 /* merge_run called out of turn (skipping ahead, going back, switching
@@ -438,6 +463,8 @@ int main(void)
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_merge_run_out_of_turn, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_sites_lose_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_values_of_hundreds_of_sites_lose_nothing, setup,
+		                                teardown),
 		cmocka_unit_test_setup_teardown(test_duplicates_in_the_next_group_are_not_applied_twice,
 		                                setup, teardown),
 	};
