@@ -33,7 +33,8 @@ struct mkey {
 #define AHEAD 8
 #define RING 16 /* keys made and not yet merged: more than AHEAD, a power of two */
 
-/* The group map's room per observation, and at most in all (merge_new). */
+/* The group map's room in all, and per observation where that much is
+ * refused (merge_new). */
 #define MERGE_OBS_ROOM ((size_t)4096)
 #define MERGE_ROOM_MAX ((size_t)16 << 30)
 
@@ -80,13 +81,12 @@ struct merge *merge_new(struct store *st, size_t max_obs, size_t max_bytes,
 	 * Where that much is refused, MERGE_OBS_ROOM per observation (values
 	 * of some 250 sites), then 192 bytes (some 30 sites); past its room a
 	 * group counts the rest of its observations unmergeable. */
-	size_t room = max_obs < MERGE_ROOM_MAX / MERGE_OBS_ROOM ? max_obs * MERGE_OBS_ROOM
-	                                                        : MERGE_ROOM_MAX;
-	m->pending = kvmap_new(max_obs + 1024, max_bytes + MERGE_ROOM_MAX, m->seed);
-	if (!m->pending)
-		m->pending = kvmap_new(max_obs + 1024, max_bytes + room, m->seed);
-	if (!m->pending)
-		m->pending = kvmap_new(max_obs + 1024, max_bytes + max_obs * 192, m->seed);
+	static const size_t per_obs[] = { MERGE_OBS_ROOM, 192 };
+	size_t entries = max_obs + 1024;
+	m->pending = kvmap_new(entries, max_bytes + MERGE_ROOM_MAX, m->seed);
+	for (size_t i = 0; !m->pending && i < sizeof(per_obs) / sizeof(per_obs[0]); i++)
+		if (max_obs < MERGE_ROOM_MAX / per_obs[i]) /* less than what was refused */
+			m->pending = kvmap_new(entries, max_bytes + max_obs * per_obs[i], m->seed);
 	m->batch = store_batch_new();
 	size_t vmax = REC_VAL_FIXED + (size_t)REC_SITES_MAX * REC_VAL_PER_SITE;
 	pd_buf_init(&m->val, vmax);

@@ -81,6 +81,15 @@ static void make_batch(struct fx *f, unsigned b, uint64_t seq)
 	strcpy(f->job[b].id.site, "site1");
 }
 
+/* Stops f's writer, if any, and starts one with options wo. */
+static void start_writer(struct fx *f, const struct writer_opts *wo)
+{
+	writer_stop(f->w);
+	f->w = NULL;
+	if (writer_start(&f->w, f->st, f->sites, wo, &f->stats, f->err, sizeof(f->err)) != 0)
+		fail_msg("writer_start: %s", f->err);
+}
+
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
@@ -104,8 +113,7 @@ static int setup(void **state)
 	/* One batch per group; a cache of 64 values for 500 tuples; synced
 	 * writes. */
 	struct writer_opts wo = { .group_batches = 1, .cache_entries = 64 };
-	if (writer_start(&f->w, f->st, f->sites, &wo, &f->stats, f->err, sizeof(f->err)) != 0)
-		fail_msg("writer_start: %s", f->err);
+	start_writer(f, &wo);
 	*state = f;
 	return 0;
 }
@@ -254,10 +262,8 @@ static void test_failed_writes_leave_nothing_behind(void **state)
 	struct fx *f = *state;
 	/* A cache that holds every tuple, so that a value left there by a
 	 * failed group would be found. */
-	writer_stop(f->w);
 	struct writer_opts wo = { .group_batches = 1, .cache_entries = 4 * TUPLES };
-	if (writer_start(&f->w, f->st, f->sites, &wo, &f->stats, f->err, sizeof(f->err)) != 0)
-		fail_msg("writer_start: %s", f->err);
+	start_writer(f, &wo);
 	/* The writer waits a second after each failed write. */
 	enum { GOOD = 10, FAILED = 8 };
 	for (unsigned b = 0; b < GOOD; b++)
@@ -359,12 +365,10 @@ static void test_repeats_within_a_batch_merge_in_order(void **state)
 static void many_sites_lose_nothing(struct fx *f, unsigned nsites, unsigned nobs,
                                     size_t group_bytes)
 {
-	writer_stop(f->w);
 	struct writer_opts wo = { .group_batches = 1, .group_obs = nobs, .group_bytes = group_bytes,
 		                  .max_batch_bytes = group_bytes, .cache_entries = 64,
 		                  .no_sync = 1 };
-	if (writer_start(&f->w, f->st, f->sites, &wo, &f->stats, f->err, sizeof(f->err)) != 0)
-		fail_msg("writer_start: %s", f->err);
+	start_writer(f, &wo);
 	static uint8_t streams[BATCHES][PD_BATCH_STREAM_ID_LEN];
 	for (unsigned k = 0; k < nsites; k++) {
 		unsigned b = k % BATCHES;
