@@ -84,6 +84,8 @@ class Pki:
 class Aggregator:
     """almanac-aggregator on a free port, started and waited for."""
 
+    started = []  # every one this test session started, for failure reports
+
     def __init__(self, pki, db, *extra, port=None):
         self.pki, self.db, self.extra = pki, str(db), list(extra)
         self.port = port or free_port()
@@ -97,6 +99,7 @@ class Aggregator:
                '--ca', self.pki.ca, '--cert', crt, '--key', key] + self.extra
         self.log = []
         self.proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
+        Aggregator.started.append(self)
         log = self.log
         proc = self.proc
         threading.Thread(target=lambda: [log.append(l) for l in proc.stderr],
@@ -160,7 +163,35 @@ def sensor_cmd(pki, agg_url, capture, state, name='s1', site='fra', *extra):
             '--cert', crt, '--key', key, '--state-dir', str(state)] + list(extra)
 
 
+def others(pid):
+    """This test's other live processes (aggregators, sensors), not pid."""
+    try:
+        kids = open('/proc/self/task/%d/children' % os.getpid()).read().split()
+    except OSError:
+        kids = []
+    return [int(k) for k in kids if int(k) != pid]
+
+
 def run(cmd, timeout=300):
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    p.counters = parse_counters(p.stderr)
+    """Runs cmd to its end. One that is still running after timeout fails
+    the test with its log and the stacks of its threads and of every other
+    process the test started (a hang found once in CI must say where)."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        report = ['--- stacks of %s (pid %d):\n%s' % (os.path.basename(cmd[0]), proc.pid,
+                                                     stacks(proc.pid))]
+        for pid in others(proc.pid):
+            report.append('--- stacks of pid %d:\n%s' % (pid, stacks(pid)))
+        for a in Aggregator.started:
+            if a.proc.poll() is None:
+                report.append('--- log of the aggregator (pid %d):\n%s'
+                              % (a.proc.pid, ''.join(a.log[-40:])))
+        proc.kill()
+        out, err = proc.communicate()
+        raise AssertionError('%s did not end within %d s; its log:\n%s\n%s'
+                             % (cmd[0], timeout, err, '\n'.join(report)))
+    p = subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+    p.counters = parse_counters(err)
     return p
