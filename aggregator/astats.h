@@ -39,7 +39,9 @@
 	X(merge_read_new, "Of those reads, tuples not stored yet (key filter false positives).") \
 	X(tls_handshakes_refused, "TLS handshakes refused on the sensor listener.") \
 	X(pipes_opened, "Sensor connections opened.") \
-	X(pipes_closed, "Sensor connections closed.")
+	X(pipes_closed, "Sensor connections closed.") \
+	X(listener_probes, "Checks that the sensor listener still takes connections.") \
+	X(listener_restarts, "Times the sensor listener had stopped and was opened anew.")
 
 enum agg_stat {
 #define AGG_STAT_ENUM(n, help) AS_##n,

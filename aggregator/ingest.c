@@ -14,6 +14,8 @@
 #include "pd_log.h"
 #include "pd_nngclose.h"
 
+#include "listener.h"
+
 enum ictx_state { IC_RECV, IC_WORK, IC_SEND, IC_DONE };
 
 struct ictx {
@@ -32,7 +34,7 @@ struct ictx {
 struct ingest {
 	struct ingest_opts o;
 	nng_socket sock;
-	nng_listener lst;
+	struct listener *lsn;
 	nng_tls_config *tls;
 	struct pd_verifier *verifier;
 	struct registry *reg;
@@ -302,15 +304,12 @@ static int ingest_socket(struct ingest *in, char *err, size_t errlen)
 	size_t hard = in->o.max_batch_bytes * 2;
 	if ((rv = nng_socket_set_size(in->sock, NNG_OPT_RECVMAXSZ, hard)) != 0 ||
 	    (rv = nng_pipe_notify(in->sock, NNG_PIPE_EV_ADD_POST, ingest_pipe_event, in)) != 0 ||
-	    (rv = nng_pipe_notify(in->sock, NNG_PIPE_EV_REM_POST, ingest_pipe_event, in)) != 0 ||
-	    (rv = nng_listener_create(&in->lst, in->sock, in->o.listen_url)) != 0 ||
-	    (rv = nng_listener_set_ptr(in->lst, NNG_OPT_TLS_CONFIG, in->tls)) != 0 ||
-	    (rv = nng_listener_start(in->lst, 0)) != 0) {
-		snprintf(err, errlen, "ingest: cannot listen on %s (%s)", in->o.listen_url,
-		         nng_strerror(rv));
+	    (rv = nng_pipe_notify(in->sock, NNG_PIPE_EV_REM_POST, ingest_pipe_event, in)) != 0) {
+		snprintf(err, errlen, "ingest: cannot set up the socket (%s)", nng_strerror(rv));
 		return pd_nng_err(rv);
 	}
-	return 0;
+	return listener_start(&in->lsn, in->sock, in->o.listen_url, in->tls, &in->o.tls,
+	                      in->stats, err, errlen);
 }
 
 static int ingest_contexts(struct ingest *in, char *err, size_t errlen)
@@ -401,8 +400,7 @@ void ingest_stop(struct ingest *in)
 {
 	if (!in)
 		return;
-	if (in->lst.id > 0)
-		nng_listener_close(in->lst);
+	listener_stop(in->lsn);
 	pthread_mutex_lock(&in->mu);
 	in->stopping = 1;
 	pthread_cond_broadcast(&in->cv);
@@ -445,13 +443,5 @@ void ingest_stop(struct ingest *in)
 
 uint64_t ingest_tls_refused(struct ingest *in)
 {
-	nng_stat *root, *l, *a;
-	uint64_t v = 0;
-	if (nng_stats_get(&root) != 0)
-		return 0;
-	if ((l = nng_stat_find_listener(root, in->lst)) != NULL &&
-	    (a = nng_stat_find(l, "auth")) != NULL)
-		v = nng_stat_value(a);
-	nng_stats_free(root);
-	return v;
+	return listener_tls_refused(in->lsn);
 }

@@ -12,7 +12,8 @@
  * NNG_OPT_RECVMAXSZ (twice max_batch_bytes) bounds what a peer can make the
  * aggregator allocate: NNG closes the connection of a peer sending more,
  * which shows only in pipes_closed; batches between the two limits are
- * refused with an answer (refused_oversize).
+ * refused with an answer (refused_oversize). The listener itself is
+ * listener.h's: it is reopened when NNG 1.5.2 stops it.
  */
 #ifndef AGG_INGEST_H
 #define AGG_INGEST_H

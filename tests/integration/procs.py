@@ -157,6 +157,30 @@ class Aggregator:
         return merge_lines(self.export().splitlines())
 
 
+def batchsend(agg, crt, key, *args, timeout=60):
+    """tests/tools/batchsend's answer ("status=N msg=TEXT" or "noreply") to
+    one message from the holder of crt and key. A connection that came in
+    while NNG 1.5.2's listener had stopped is closed unanswered when the
+    aggregator opens it anew (aggregator/listener.h); only then, and seen
+    in the aggregator's log, is the message sent again."""
+    def restarts():
+        return sum(1 for l in agg.log if 'opened it anew' in l)
+    for _ in range(3):
+        before = restarts()
+        p = subprocess.run([binary('tools/batchsend'), agg.url, agg.pki.ca, crt, key] +
+                           [str(a) for a in args], capture_output=True, text=True,
+                           timeout=timeout)
+        assert p.returncode == 0, p.stderr
+        answer = p.stdout.strip()
+        if answer != 'noreply':
+            break
+        try:
+            wait_for(lambda: restarts() > before, 'the listener to be opened anew', timeout=5)
+        except AssertionError:
+            break
+    return answer
+
+
 def sensor_cmd(pki, agg_url, capture, state, name='s1', site='fra', *extra):
     crt, key = pki.sensor(name, site)
     return [binary('almanac-sensor'), '-r', capture, '--aggregator', agg_url, '--ca', pki.ca,

@@ -29,7 +29,7 @@ import urllib.request
 import pytest
 
 from conftest import ROOT, binary, gencap
-from procs import Aggregator, Pki, free_port, run, sensor_cmd, wait_for
+from procs import Aggregator, Pki, batchsend, free_port, run, sensor_cmd, wait_for
 
 STALE, DOWN = 3, 6  # --stale-after, --down-after (seconds)
 SLACK = 2.5         # health ticks every second; a heartbeat may be 1 s old
@@ -214,9 +214,8 @@ def test_stopped_site_turns_stale_then_down_and_recovers(pki, tmp_path, capture)
 def heartbeat(pki, agg, name, site, skew=0, **counters):
     crt, key = pki.sensor(name, site)
     args = ['%s=%s' % kv for kv in counters.items()]
-    p = subprocess.run([binary('tools/batchsend'), agg.url, pki.ca, crt, key, 'heartbeat',
-                        str(skew)] + args, capture_output=True, text=True, timeout=30)
-    assert p.returncode == 0 and p.stdout.startswith('status=0'), p.stdout + p.stderr
+    answer = batchsend(agg, crt, key, 'heartbeat', skew, *args, timeout=30)
+    assert answer.startswith('status=0'), answer
 
 
 # name, site, counters at second t (t = 0, 1, 2, ...), the reason expected

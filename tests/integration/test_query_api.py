@@ -36,6 +36,7 @@ import urllib.parse
 import pytest
 
 from conftest import binary, gencap, load_jsonl
+import procs
 from procs import Aggregator, Pki, free_port, run, sensor_cmd, wait_for
 
 DNSSEC = {'RRSIG', 'NSEC', 'NSEC3', 'DNSKEY', 'DS', 'CDS', 'CDNSKEY', 'NSEC3PARAM'}
@@ -547,9 +548,8 @@ def batchsend(agg, pki, sensor, site, records, tmp):
     path = os.path.join(str(tmp), 'obs-%s.txt' % secrets.token_hex(4))
     with open(path, 'w') as f:
         f.writelines(obs_line(o) for o in records)
-    p = run([binary('tools/batchsend'), agg.url, pki.ca, crt, key, 'obs',
-             secrets.token_hex(16), '1', path], timeout=60)
-    assert p.returncode == 0 and 'status=0 ' in p.stdout, p.stdout + p.stderr
+    answer = procs.batchsend(agg, crt, key, 'obs', secrets.token_hex(16), '1', path)
+    assert answer.startswith('status=0 '), answer
 
 
 def start_agg(pki, db, *extra):

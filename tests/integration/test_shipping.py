@@ -14,11 +14,13 @@ import ssl
 import subprocess
 import tempfile
 import threading
+import time
 
 import pytest
 
 from conftest import (binary, diff_observations, gencap, load_jsonl, merge_lines,
                       parse_counters)
+import procs
 from procs import Aggregator, Pki, run, sensor_cmd, wait_exit, wait_for
 
 
@@ -241,11 +243,7 @@ def test_certificates_that_must_not_connect(pki, capture, tmp_path, tmp_path_fac
 
 
 def batchsend(pki, agg, mode, *args, who=('s1', 'fra')):
-    crt, key = pki.sensor(*who)
-    p = subprocess.run([binary('tools/batchsend'), agg.url, pki.ca, crt, key, mode] +
-                       list(args), capture_output=True, text=True, timeout=60)
-    assert p.returncode == 0, p.stderr
-    return p.stdout.strip()
+    return procs.batchsend(agg, *pki.sensor(*who), mode, *args)
 
 
 def test_batches_that_must_not_be_applied(pki, agg, tmp_path):
@@ -313,6 +311,59 @@ def test_hostile_messages_get_errors_and_the_aggregator_keeps_serving(pki, captu
         p = run(sensor_cmd(pki, a.url, cap, tmp_path / 'state'))
         assert p.returncode == 0, p.stderr
         assert p.counters['batches_acked'] >= 1
+    finally:
+        a.stop()
+
+
+def hello_and_leave(port):
+    """A client that sends its TLS hello and goes away mid-handshake, as a
+    port scanner, a sensor restarting while it connects or a cut link do.
+    Refused while the aggregator opens its listener anew."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    try:
+        s = socket.create_connection(('127.0.0.1', port))
+    except ConnectionRefusedError:
+        return
+    with s:
+        t = ctx.wrap_socket(s, do_handshake_on_connect=False)
+        t.setblocking(False)
+        try:
+            t.do_handshake()
+        except ssl.SSLWantReadError:
+            pass
+        t.close()
+
+
+def test_peers_leaving_mid_handshake_do_not_stop_the_listener(pki, capture, tmp_path):
+    """NNG 1.5.2 stops accepting for good after some of these (listener.h):
+    the aggregator notices, opens its listener anew, and sensors get
+    through. Without that every sensor connects and is answered nothing."""
+    cap, _ = capture
+    a = Aggregator(pki, tmp_path / 'db').start()
+    try:
+        # After such a failure NNG's listener rests 100 ms, and failures
+        # then do not reach it: only one after a quiet moment can stop it.
+        tries = 0
+        while tries < 600 and a.counters()['listener_restarts'] == 0:
+            for _ in range(10):
+                hello_and_leave(a.port)
+                time.sleep(0.12)
+            tries += 10
+        # The watch looks once a second and gives its own check 2 s.
+        wait_for(lambda: a.counters()['listener_restarts'] > 0,
+                 'the listener to be opened anew after %d such peers' % tries, timeout=10,
+                 detail=lambda: ''.join(a.log[-40:]))
+        stream = 'ab' * 16
+        wait_for(lambda: batchsend(pki, a, 'valid', stream, '1').startswith('status=0'),
+                 'a batch to be taken after the listener was opened anew', timeout=30)
+        p = run(sensor_cmd(pki, a.url, cap, tmp_path / 'state'))
+        assert p.returncode == 0, p.stderr
+        assert p.counters['batches_acked'] >= 1
+        c = a.counters()
+        assert c['listener_probes'] >= c['listener_restarts'] >= 1
+        assert any('opened it anew' in l for l in a.log)
     finally:
         a.stop()
 
