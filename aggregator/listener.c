@@ -30,6 +30,7 @@ struct listener {
 	int probe_up;          /* the check's connection is up (its pipe callback) */
 	int stopping;
 	int watching;
+	int reopen_failing; /* logged once until it succeeds */
 	int abandoned; /* a check's socket did not close: NNG may still call us */
 	pthread_t watch;
 };
@@ -186,10 +187,13 @@ static void listener_reopen(struct listener *l)
 	}
 	int rv = listener_open(l);
 	if (rv != 0) {
-		log_warnx("listener: cannot listen on %s anew (%s); trying again in 1 s", l->url,
-		          nng_strerror(rv));
+		if (!l->reopen_failing)
+			log_warnx("listener: cannot listen on %s anew (%s); trying again every second",
+			          l->url, nng_strerror(rv));
+		l->reopen_failing = 1;
 		return;
 	}
+	l->reopen_failing = 0;
 	ASTAT_INC(l->st, listener_restarts);
 	log_warnx("listener: %s had stopped taking connections (an NNG 1.5.2 bug after a "
 	          "peer left mid-handshake); opened it anew", l->url);
