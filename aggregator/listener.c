@@ -20,7 +20,8 @@ struct listener {
 	nng_socket sock;
 	const char *url;
 	nng_tls_config *tls;
-	struct pd_tls_files own;
+	nng_tls_config *probe_tls; /* the check's, made at start: files may be
+	                              unreadable once privileges are dropped */
 	struct agg_stats *st;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -126,23 +127,16 @@ static void listener_probe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
 static int listener_probe(struct listener *l, const char *url)
 {
 	nng_socket s;
-	nng_tls_config *cfg = NULL;
 	nng_dialer d;
-	char err[256];
 	uint64_t before = astat_get(l->st, AS_pipes_opened);
 	ASTAT_INC(l->st, listener_probes);
 	l->probe_up = 0;
 	if (nng_req0_open(&s) != 0)
 		return -1;
-	int rv = 0, verdict = -1;
-	if (pd_tls_config(&cfg, 0, &l->own, NULL, err, sizeof(err)) < 0) {
-		log_warnx("listener: cannot check on %s: %s", l->url, err);
-		rv = NNG_EINVAL;
-	}
-	if (rv == 0)
-		rv = nng_pipe_notify(s, NNG_PIPE_EV_ADD_POST, listener_probe_event, l);
+	int verdict = -1;
+	int rv = nng_pipe_notify(s, NNG_PIPE_EV_ADD_POST, listener_probe_event, l);
 	if (rv == 0 && (rv = nng_dialer_create(&d, s, url)) == 0 &&
-	    (rv = nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, cfg)) == 0)
+	    (rv = nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, l->probe_tls)) == 0)
 		rv = nng_dialer_start(d, NNG_FLAG_NONBLOCK);
 	uint64_t start = mono_ms(), up_at = 0;
 	while (rv == 0 && !l->stopping) {
@@ -167,9 +161,6 @@ static int listener_probe(struct listener *l, const char *url)
 		log_warnx("listener: the check's socket did not close within 10 s (an NNG 1.5.2 "
 		          "bug); leaving it");
 		l->abandoned = 1;
-		pd_nng_abandon(cfg);
-	} else if (cfg) {
-		nng_tls_config_free(cfg);
 	}
 	pthread_mutex_lock(&l->mu);
 	return verdict;
@@ -238,10 +229,14 @@ int listener_start(struct listener **out, nng_socket sock, const char *url,
 	l->sock = sock;
 	l->url = url;
 	l->tls = tls;
-	l->own = *own;
 	l->st = st;
 	pthread_mutex_init(&l->mu, NULL);
 	pthread_cond_init(&l->cv, NULL);
+	int rc = pd_tls_config(&l->probe_tls, 0, own, NULL, err, errlen);
+	if (rc < 0) {
+		listener_stop(l);
+		return rc;
+	}
 	int rv = listener_open(l);
 	if (rv != 0) {
 		snprintf(err, errlen, "ingest: cannot listen on %s (%s)", url, nng_strerror(rv));
@@ -284,6 +279,8 @@ void listener_stop(struct listener *l)
 		pd_nng_abandon(l);
 		return;
 	}
+	if (l->probe_tls)
+		nng_tls_config_free(l->probe_tls);
 	pthread_mutex_destroy(&l->mu);
 	pthread_cond_destroy(&l->cv);
 	free(l);

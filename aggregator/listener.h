@@ -35,8 +35,9 @@
 struct listener;
 
 /* Listens on url with tls (neither is copied: both must outlive the
- * listener); own names the aggregator's certificate files, used to check
- * on the listener. 0 or a negative PD_E* code with err set. */
+ * listener); own names the aggregator's certificate files, read now (they
+ * may be unreadable once privileges are dropped) to check on the listener.
+ * 0 or a negative PD_E* code with err set. */
 int listener_start(struct listener **out, nng_socket sock, const char *url,
                    nng_tls_config *tls, const struct pd_tls_files *own, struct agg_stats *st,
                    char *err, size_t errlen);
