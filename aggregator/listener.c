@@ -36,13 +36,6 @@ struct listener {
 	pthread_t watch;
 };
 
-static uint64_t mono_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
-}
-
 /* The listener's statistics: errors that may be NNG_ECLOSED, and refused
  * TLS handshakes. */
 static void listener_read(nng_listener lst, uint64_t *suspect, uint64_t *auth)
@@ -138,9 +131,9 @@ static int listener_probe(struct listener *l, const char *url)
 	if (rv == 0 && (rv = nng_dialer_create(&d, s, url)) == 0 &&
 	    (rv = nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, l->probe_tls)) == 0)
 		rv = nng_dialer_start(d, NNG_FLAG_NONBLOCK);
-	uint64_t start = mono_ms(), up_at = 0;
+	uint64_t start = pd_now_ms(), up_at = 0;
 	while (rv == 0 && !l->stopping) {
-		uint64_t now = mono_ms();
+		uint64_t now = pd_now_ms();
 		if (astat_get(l->st, AS_pipes_opened) > before) {
 			verdict = 1;
 			break;

@@ -9,6 +9,7 @@
 #include "pd_err.h"
 #include "pd_hash.h"
 #include "pd_rr.h"
+#include "pd_time.h"
 #include "pd_wire.h"
 
 #define QUERY_CHECK_EVERY 64
@@ -22,13 +23,6 @@ struct scan {
 	uint8_t end[2 + 16];  /* REC_IP: the last address */
 	size_t end_len;
 };
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* Name part of a scan prefix: reversed or forward, with its root octet
  * unless a wildcard continues below or after it. */
@@ -256,7 +250,7 @@ static int query_scan(struct qstate *s, struct store_iter *it, const struct scan
                       query_row_fn fn, void *ctx, struct query_outcome *out)
 {
 	const struct query *q = s->q;
-	uint64_t deadline = q->budget_ms ? now_ms() + q->budget_ms : 0;
+	uint64_t deadline = q->budget_ms ? pd_now_ms() + q->budget_ms : 0;
 	struct pd_obs o;
 	struct rec_val v;
 	for (; store_iter_valid(it); store_iter_next(it)) {
@@ -270,7 +264,7 @@ static int query_scan(struct qstate *s, struct store_iter *it, const struct scan
 			query_save_cursor(out, k, kl); /* covered by the previous pages */
 			continue;
 		}
-		if (deadline && ++out->examined % QUERY_CHECK_EVERY == 0 && now_ms() > deadline) {
+		if (deadline && ++out->examined % QUERY_CHECK_EVERY == 0 && pd_now_ms() > deadline) {
 			out->result = QR_TIMEOUT;
 			return 0;
 		}

@@ -1,7 +1,9 @@
-/* pd_time: deadlines for pthread_cond_timedwait. */
+/* pd_time: a monotonic clock in milliseconds, and deadlines for
+ * pthread_cond_timedwait. */
 #ifndef PD_TIME_H
 #define PD_TIME_H
 
+#include <stdint.h>
 #include <time.h>
 
 /* Now on clock clk (the condition variable's clock) plus ms. */
@@ -16,6 +18,14 @@ static inline struct timespec pd_deadline(clockid_t clk, unsigned long ms)
 		t.tv_nsec -= 1000000000L;
 	}
 	return t;
+}
+
+/* Milliseconds on CLOCK_MONOTONIC: for intervals, never for dates. */
+static inline uint64_t pd_now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
 }
 
 #endif

@@ -60,13 +60,6 @@ struct ship {
 	int refused_logged, down_logged, stall_logged;
 };
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* The oldest spooled batch nobody is sending; 0 when none. Under mu. */
 static uint64_t ship_pick(struct ship *s)
 {
@@ -92,7 +85,7 @@ static int ship_stopping(struct ship *s)
 static void ship_backoff(struct ship *s, const struct sender *d, unsigned min_ms)
 {
 	pthread_mutex_lock(&s->mu);
-	backoff_failed(&s->backoff, d->sent_ms, now_ms(), min_ms);
+	backoff_failed(&s->backoff, d->sent_ms, pd_now_ms(), min_ms);
 	pthread_mutex_unlock(&s->mu);
 }
 
@@ -152,7 +145,7 @@ static int sender_exchange(struct sender *d, struct pd_batch_reply *r, nng_msg *
 	nng_aio *aio = d->w.aio;
 	pthread_mutex_lock(&s->mu);
 	if (!s->asked_ms)
-		s->asked_ms = now_ms();
+		s->asked_ms = pd_now_ms();
 	pthread_mutex_unlock(&s->mu);
 	nng_aio_set_msg(aio, m);
 	nng_aio_set_timeout(aio, (nng_duration)s->o.reply_timeout_ms);
@@ -169,7 +162,7 @@ static int sender_exchange(struct sender *d, struct pd_batch_reply *r, nng_msg *
 		return pd_nng_err(rv);
 	*reply = nng_aio_get_msg(aio);
 	pthread_mutex_lock(&s->mu);
-	s->last_ack_ms = now_ms();
+	s->last_ack_ms = pd_now_ms();
 	s->asked_ms = 0;
 	pthread_mutex_unlock(&s->mu);
 	if (pd_batch_reply_decode(nng_msg_body(*reply), nng_msg_len(*reply), r) < 0)
@@ -225,7 +218,7 @@ static void *sender_main(void *arg)
 	struct ship *s = d->ship;
 	pthread_mutex_lock(&s->mu);
 	while (!s->stopping) {
-		uint64_t now = now_ms(), seq = 0;
+		uint64_t now = pd_now_ms(), seq = 0;
 		if (now >= s->backoff.retry_at_ms)
 			seq = ship_pick(s);
 		if (!seq) {
@@ -269,7 +262,7 @@ static void ship_pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
 	if (ev == NNG_PIPE_EV_ADD_PRE)
 		s->npipes++;
 	else if (--s->npipes <= 0)
-		s->nopipe_since_ms = now_ms();
+		s->nopipe_since_ms = pd_now_ms();
 	pthread_mutex_unlock(&s->pipe_mu);
 }
 
@@ -337,7 +330,7 @@ static int ship_redial(struct ship *s, int *wedged)
 static void *ship_watch(void *arg)
 {
 	struct ship *s = arg;
-	uint64_t last_redial = now_ms();
+	uint64_t last_redial = pd_now_ms();
 	int logged = 0, wedged = 0;
 	pthread_mutex_lock(&s->mu);
 	while (!s->stopping) {
@@ -346,7 +339,7 @@ static void *ship_watch(void *arg)
 		if (s->stopping)
 			break;
 		pthread_mutex_unlock(&s->mu);
-		uint64_t now = now_ms(), without = ship_nopipe_ms(s, now);
+		uint64_t now = pd_now_ms(), without = ship_nopipe_ms(s, now);
 		/* A new connection gets a whole reply timeout of its own. */
 		uint64_t silent = ship_silent_ms(s, now);
 		if (silent > now - last_redial)
@@ -391,7 +384,7 @@ static int ship_socket(struct ship *s, char *err, size_t errlen)
 	nng_socket_set_ms(s->sock, NNG_OPT_RECONNMINT, 100);
 	nng_socket_set_ms(s->sock, NNG_OPT_RECONNMAXT, 5000);
 	nng_socket_set_size(s->sock, NNG_OPT_RECVMAXSZ, 65536);
-	s->nopipe_since_ms = now_ms();
+	s->nopipe_since_ms = pd_now_ms();
 	if ((rv = nng_pipe_notify(s->sock, NNG_PIPE_EV_ADD_PRE, ship_pipe_event, s)) != 0 ||
 	    (rv = nng_pipe_notify(s->sock, NNG_PIPE_EV_REM_POST, ship_pipe_event, s)) != 0 ||
 	    (rv = ship_dial(s, &s->dialer)) != 0) {
@@ -457,7 +450,7 @@ void ship_wake(struct ship *s)
 
 int ship_drain(struct ship *s, uint64_t timeout_ms, volatile int *stop_flag)
 {
-	uint64_t until = now_ms() + timeout_ms;
+	uint64_t until = pd_now_ms() + timeout_ms;
 	for (;;) {
 		uint64_t bytes, batches;
 		spool_depth(s->spool, &bytes, &batches);
@@ -465,7 +458,7 @@ int ship_drain(struct ship *s, uint64_t timeout_ms, volatile int *stop_flag)
 			return 0;
 		if (stop_flag && *stop_flag)
 			return PD_ESTALE;
-		if (now_ms() >= until)
+		if (pd_now_ms() >= until)
 			return PD_ETIMEOUT;
 		struct timespec ts = { 0, 50 * 1000000L };
 		nanosleep(&ts, NULL);
@@ -523,7 +516,7 @@ uint64_t ship_idle_ms(struct ship *s)
 	pthread_mutex_lock(&s->mu);
 	uint64_t last = s->last_ack_ms;
 	pthread_mutex_unlock(&s->mu);
-	uint64_t now = now_ms();
+	uint64_t now = pd_now_ms();
 	return last && now > last ? now - last : now;
 }
 
