@@ -114,10 +114,10 @@ static void listener_probe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
 /*
  * Dials url with the aggregator's own certificate (called with mu held;
  * waits with it released). 1: the listener made a pipe of it (or of some
- * other connection) in time; 0: the connection was up on this side and the
- * listener made none; -1: undecided (no connection, or stopping).
+ * other connection) within wait_ms of its being up on this side; 0: it
+ * made none; -1: undecided (no connection, or stopping).
  */
-static int listener_probe(struct listener *l, const char *url)
+static int listener_probe(struct listener *l, const char *url, unsigned wait_ms)
 {
 	nng_socket s;
 	nng_dialer d;
@@ -140,7 +140,7 @@ static int listener_probe(struct listener *l, const char *url)
 		}
 		if (l->probe_up && !up_at)
 			up_at = now;
-		if (up_at && now - up_at >= LISTENER_PROBE_MS) {
+		if (up_at && now - up_at >= wait_ms) {
 			verdict = 0;
 			break;
 		}
@@ -205,7 +205,8 @@ static void *listener_watch(void *arg)
 		l->errors_seen = suspect;
 		if (listener_probe_url(l->lst, url, sizeof(url)) < 0)
 			continue;
-		if (listener_probe(l, url) == 0 && !l->stopping)
+		if (listener_probe(l, url, LISTENER_PROBE_MS) == 0 && !l->stopping &&
+		    listener_probe(l, url, LISTENER_CONFIRM_MS) == 0 && !l->stopping)
 			listener_reopen(l);
 	}
 	pthread_mutex_unlock(&l->mu);
