@@ -9,12 +9,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "listener.h"
 #include "pd_batch.h"
 #include "pd_err.h"
 #include "pd_log.h"
 #include "pd_nngclose.h"
-
-#include "listener.h"
 
 enum ictx_state { IC_RECV, IC_WORK, IC_SEND, IC_DONE };
 

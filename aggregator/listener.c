@@ -2,6 +2,7 @@
 #include "listener.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <nng/protocol/reqrep0/req.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -115,7 +116,8 @@ static void listener_probe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
  * Dials url with the aggregator's own certificate (called with mu held;
  * waits with it released). 1: the listener made a pipe of it (or of some
  * other connection) within wait_ms of its being up on this side; 0: it
- * made none; -1: undecided (no connection, or stopping).
+ * made none; -1: undecided (no connection, or stopping, whenever that
+ * came).
  */
 static int listener_probe(struct listener *l, const char *url, unsigned wait_ms)
 {
@@ -156,7 +158,7 @@ static int listener_probe(struct listener *l, const char *url, unsigned wait_ms)
 		l->abandoned = 1;
 	}
 	pthread_mutex_lock(&l->mu);
-	return verdict;
+	return l->stopping ? -1 : verdict;
 }
 
 /* Closes the listener and opens it anew (mu held). */
@@ -205,8 +207,8 @@ static void *listener_watch(void *arg)
 		l->errors_seen = suspect;
 		if (listener_probe_url(l->lst, url, sizeof(url)) < 0)
 			continue;
-		if (listener_probe(l, url, LISTENER_PROBE_MS) == 0 && !l->stopping &&
-		    listener_probe(l, url, LISTENER_CONFIRM_MS) == 0 && !l->stopping)
+		if (listener_probe(l, url, LISTENER_PROBE_MS) == 0 &&
+		    listener_probe(l, url, LISTENER_CONFIRM_MS) == 0)
 			listener_reopen(l);
 	}
 	pthread_mutex_unlock(&l->mu);
@@ -219,7 +221,7 @@ int listener_start(struct listener **out, nng_socket sock, const char *url,
 {
 	struct listener *l = calloc(1, sizeof(*l));
 	if (!l)
-		return -12;
+		return -ENOMEM;
 	l->sock = sock;
 	l->url = url;
 	l->tls = tls;
@@ -240,7 +242,7 @@ int listener_start(struct listener **out, nng_socket sock, const char *url,
 	if (pthread_create(&l->watch, NULL, listener_watch, l) != 0) {
 		snprintf(err, errlen, "ingest: cannot start the listener's watch");
 		listener_stop(l);
-		return -11;
+		return -EAGAIN;
 	}
 	l->watching = 1;
 	*out = l;
